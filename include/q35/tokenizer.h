@@ -1,0 +1,42 @@
+/* q35/tokenizer.h: SentencePiece-style BPE over a q35_vocab (GGUF "llama" vocabulary or
+ * llama2.c tokenizer.bin): merges by score, byte fallback <0xNN>, BOS and the dummy
+ * space prefix. It gives the same ids as llama2.c and SentencePiece on our fixtures, in
+ * O(n log n) so whole files can be tokenized. */
+#ifndef Q35_TOKENIZER_H
+#define Q35_TOKENIZER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "q35/ckpt.h"
+#include "q35/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct q35_tokenizer q35_tokenizer;
+
+/* The tokenizer keeps a pointer to vocab, which must outlive it. */
+q35_tokenizer *q35_tokenizer_new(const q35_vocab *vocab, q35_err *err);
+void q35_tokenizer_free(q35_tokenizer *t);
+
+/* Encodes len bytes of text. With add_bos, BOS comes first. The dummy prefix (a space)
+ * is added when the vocabulary asks for it and the text is non-empty, as llama2.c and
+ * SentencePiece do. *out is malloc'd; the caller frees it. */
+int q35_tokenize(const q35_tokenizer *t, const char *text, size_t len, int add_bos,
+                 int32_t **out, size_t *n_out, q35_err *err);
+
+/* The bytes token `tok` stands for when printed after token `prev`, as llama2.c prints
+ * them: U+2581 becomes a space, the leading space after BOS is dropped, byte tokens give
+ * their byte, control tokens give "". *len receives the length (bytes may include NUL). */
+const char *q35_token_text(const q35_tokenizer *t, int prev, int tok, size_t *len);
+
+/* Appends the printable form of `tok` to a buffer: like q35_token_text, but a lone
+ * byte that is neither printable nor whitespace is skipped, as llama2.c's safe_printf does. */
+int q35_token_printable(const q35_tokenizer *t, int prev, int tok, const char **text, size_t *len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

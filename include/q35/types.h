@@ -1,0 +1,57 @@
+/* q35/types.h: the one table of tensor-type traits. A tensor type is a row of this table:
+ * block size, bytes per row, conversion to and from float, and dot products (a plain
+ * reference and the fastest SIMD path, which tests compare). No other code switches on
+ * type ids. The ids are GGUF's (ggml's) for standard types; the q35 family uses ids
+ * from 3501 up, documented in docs/FORMAT.md. */
+#ifndef Q35_TYPES_H
+#define Q35_TYPES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum {
+    Q35_TYPE_F32 = 0,
+    Q35_TYPE_F16 = 1,
+    Q35_TYPE_Q8_0 = 8,
+    Q35_TYPE_BF16 = 30,
+    Q35_TYPE_Q35_CB = 3501,  /* 3.5-bit, 128-point 2-D codebook grid */
+    Q35_TYPE_Q35_P11 = 3502, /* 3.5-bit, product code 11 x 11 levels */
+    Q35_TYPE_Q35_S43 = 3503, /* 3.5-bit, the seed's split code: 4-bit + 3-bit */
+};
+
+typedef struct q35_type_traits {
+    uint32_t id;
+    const char *name;          /* "f32", "f16", "bf16", "q8_0", "q35_cb", ... */
+    int64_t block_weights;     /* weights per block (1 for float types) */
+    int is_q35;                /* 1 for the 3.5-bit family */
+    const int8_t (*grid)[2];   /* q35 family: the 128 code pairs; NULL otherwise */
+    /* Bytes of one row of n weights, padding of the last block included. */
+    size_t (*row_bytes)(int64_t n);
+    void (*to_float)(const void *row, int64_t n, float *out);
+    /* Plain conversion; for q35 types, round-to-nearest with the default scale search. */
+    void (*from_float)(const float *w, int64_t n, void *row);
+    /* Dot product of a row with x[0..n): reference (double accumulation) and fast. */
+    float (*dot_ref)(const void *row, const float *x, int64_t n);
+    float (*dot)(const void *row, const float *x, int64_t n);
+} q35_type_traits;
+
+/* NULL for an unknown id or name. */
+const q35_type_traits *q35_type_by_id(uint32_t id);
+const q35_type_traits *q35_type_by_name(const char *name);
+/* All rows of the table, for listings. */
+const q35_type_traits *q35_type_at(int i); /* NULL past the end */
+
+/* All-in bits per weight of a row of n weights: row_bytes(n) * 8 / n. */
+double q35_type_bpw(const q35_type_traits *t, int64_t n);
+
+/* The default 3.5-bit type, chosen by the study in docs/FORMAT.md. */
+uint32_t q35_default_type(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

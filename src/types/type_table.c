@@ -1,0 +1,32 @@
+/* The one table of tensor types. Adding a type = one row here + its traits. */
+#include <string.h>
+
+#include "types_internal.h"
+
+static const q35_type_traits *const table[] = {
+    &q35_traits_f32, &q35_traits_f16, &q35_traits_bf16, &q35_traits_q8_0,
+};
+#define N_TYPES ((int)(sizeof table / sizeof table[0]))
+
+const q35_type_traits *q35_type_at(int i) { return i >= 0 && i < N_TYPES ? table[i] : NULL; }
+
+const q35_type_traits *q35_type_by_id(uint32_t id)
+{
+    for (int i = 0; i < N_TYPES; i++)
+        if (table[i]->id == id) return table[i];
+    return NULL;
+}
+
+const q35_type_traits *q35_type_by_name(const char *name)
+{
+    for (int i = 0; i < N_TYPES; i++)
+        if (!strcmp(table[i]->name, name)) return table[i];
+    return NULL;
+}
+
+double q35_type_bpw(const q35_type_traits *t, int64_t n)
+{
+    return n > 0 ? (double)t->row_bytes(n) * 8.0 / (double)n : 0.0;
+}
+
+uint32_t q35_default_type(void) { return Q35_TYPE_F32; /* replaced when the q35 rows land */ }

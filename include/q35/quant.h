@@ -25,6 +25,17 @@ extern "C" {
 double q35_quantize_row(const q35_type_traits *t, const float *w, const float *importance,
                         int64_t n, void *out);
 
+/* A row quantizer prepared for one q35 type (its grid's search structure built once).
+ * Read-only after creation, so threads may share one. q35_quantize_row builds one on the
+ * stack per call; loops over many rows should make one with q35_quantizer_new. */
+typedef struct q35_quantizer q35_quantizer;
+q35_quantizer *q35_quantizer_new(const q35_type_traits *t, q35_err *err);
+void q35_quantizer_free(q35_quantizer *q);
+const q35_type_traits *q35_quantizer_type(const q35_quantizer *q);
+/* Same contract as q35_quantize_row. */
+double q35_quantizer_row(const q35_quantizer *q, const float *w, const float *importance, int64_t n,
+                         void *out);
+
 typedef struct q35_quant_opts {
     uint32_t type;        /* q35 type for the block matrices */
     uint32_t embd_type;   /* token embedding */

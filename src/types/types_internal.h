@@ -8,5 +8,8 @@ extern const q35_type_traits q35_traits_f32;
 extern const q35_type_traits q35_traits_f16;
 extern const q35_type_traits q35_traits_bf16;
 extern const q35_type_traits q35_traits_q8_0;
+extern const q35_type_traits q35_traits_q35_cb;
+extern const q35_type_traits q35_traits_q35_p11;
+extern const q35_type_traits q35_traits_q35_s43;
 
 #endif

@@ -1,0 +1,53 @@
+/* Fast dot products of one quantized or float row with a float vector x[0..n), for the
+ * traits rows' `dot` field. Each entry point dispatches at run time to the best ISA this
+ * CPU has (AVX-512 with VBMI, AVX2 with FMA, or portable C); the per-ISA variants are
+ * exported too, so tests can compare every variant the machine can run against the
+ * reference dots. The binary is built for plain x86-64: the SIMD code sits in functions
+ * with target attributes and is only called after __builtin_cpu_supports says yes. */
+#ifndef Q35_CPU_Q35_DOT_H
+#define Q35_CPU_Q35_DOT_H
+
+#include <stdint.h>
+
+#include "q35/format.h"
+
+enum { Q35_ISA_SCALAR = 0, Q35_ISA_AVX2 = 1, Q35_ISA_AVX512 = 2 };
+
+/* 1 if this CPU (and OS) can run the variant. Q35_ISA_SCALAR always can. */
+int q35_cpu_has_isa(int isa);
+const char *q35_isa_name(int isa);
+/* The variant the dispatching entry points use. */
+int q35_cpu_best_isa(void);
+
+/* 3.5-bit rows (format.h), any grid. */
+float q35_dot_q35(const int8_t grid[Q35_GRID_SIZE][2], const void *row, const float *x, int64_t n);
+float q35_dot_q35_isa(int isa, const int8_t grid[Q35_GRID_SIZE][2], const void *row, const float *x, int64_t n);
+
+/* f32, f16 and q8_0 rows (q8_0: 34-byte blocks of 32, the last one zero-padded). */
+float q35_dot_f32(const void *row, const float *x, int64_t n);
+float q35_dot_f16(const void *row, const float *x, int64_t n);
+float q35_dot_q8_0(const void *row, const float *x, int64_t n);
+float q35_dot_f32_isa(int isa, const void *row, const float *x, int64_t n);
+float q35_dot_f16_isa(int isa, const void *row, const float *x, int64_t n);
+float q35_dot_q8_0_isa(int isa, const void *row, const float *x, int64_t n);
+
+/* The per-ISA kernels behind the dispatchers (internal to src/cpu). */
+float q35_dot_q35_scalar(const int8_t grid[Q35_GRID_SIZE][2], const void *row, const float *x, int64_t n);
+float q35_dot_q35_avx2(const int8_t grid[Q35_GRID_SIZE][2], const void *row, const float *x, int64_t n);
+float q35_dot_q35_avx512(const int8_t grid[Q35_GRID_SIZE][2], const void *row, const float *x, int64_t n);
+float q35_dot_f32_scalar(const void *row, const float *x, int64_t n);
+float q35_dot_f32_avx2(const void *row, const float *x, int64_t n);
+float q35_dot_f32_avx512(const void *row, const float *x, int64_t n);
+float q35_dot_f16_scalar(const void *row, const float *x, int64_t n);
+float q35_dot_f16_avx2(const void *row, const float *x, int64_t n);
+float q35_dot_f16_avx512(const void *row, const float *x, int64_t n);
+float q35_dot_q8_0_scalar(const void *row, const float *x, int64_t n);
+float q35_dot_q8_0_avx2(const void *row, const float *x, int64_t n);
+float q35_dot_q8_0_avx512(const void *row, const float *x, int64_t n);
+
+/* Float-accumulated dot of one (possibly partial) q35 block with x[0..nw): the tail
+ * step every variant shares. */
+float q35_block_dot_f32acc(const uint8_t *block, int m, const int8_t grid[Q35_GRID_SIZE][2],
+                           const float *x, int nw);
+
+#endif

@@ -1,0 +1,138 @@
+/* AVX-512 (F, BW, VL, VBMI) variants of the fast dots. A q35 block's 64 codes are rebuilt
+ * in one register (nibbles, crumbs by per-lane variable shifts, bit 6 by a mask-merged
+ * OR straight from the bit plane), then VBMI's two-table byte permute (vpermi2b) looks
+ * all 64 codes up in the 128-entry grid at once: one lookup for the first coordinates,
+ * one for the second. Interleaving the two gives the 128 weights as int8 in order. */
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#include <string.h>
+
+#include "cpu/q35_dot.h"
+#include "q35/common.h"
+
+#define T_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi,avx2,fma,f16c")))
+
+static const uint8_t idx_even[64] = {
+    0,  2,  4,  6,  8,  10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32, 34, 36, 38, 40, 42,
+    44, 46, 48, 50, 52, 54, 56, 58, 60, 62, 64, 66, 68, 70, 72, 74, 76, 78, 80, 82, 84, 86,
+    88, 90, 92, 94, 96, 98, 100, 102, 104, 106, 108, 110, 112, 114, 116, 118, 120, 122, 124, 126};
+
+T_AVX512 float q35_dot_q35_avx512(const int8_t grid[Q35_GRID_SIZE][2], const void *row, const float *x, int64_t n)
+{
+    /* Split the interleaved grid into per-coordinate 128-byte tables, two registers each. */
+    const uint8_t *g = (const uint8_t *)grid;
+    __m512i g0 = _mm512_loadu_si512(g), g1 = _mm512_loadu_si512(g + 64);
+    __m512i g2 = _mm512_loadu_si512(g + 128), g3 = _mm512_loadu_si512(g + 192);
+    __m512i ie = _mm512_loadu_si512(idx_even), io = _mm512_add_epi8(ie, _mm512_set1_epi8(1));
+    __m512i tx0 = _mm512_permutex2var_epi8(g0, ie, g1), tx1 = _mm512_permutex2var_epi8(g2, ie, g3);
+    __m512i ty0 = _mm512_permutex2var_epi8(g0, io, g1), ty1 = _mm512_permutex2var_epi8(g2, io, g3);
+    /* crumb k of a byte lives at bits 2k..2k+1; lane k of the broadcast crumbs shifts by 2k */
+    const __m512i crumb_shift = _mm512_set_epi64(6 * 0x0001000100010001ll, 6 * 0x0001000100010001ll,
+                                                 4 * 0x0001000100010001ll, 4 * 0x0001000100010001ll,
+                                                 2 * 0x0001000100010001ll, 2 * 0x0001000100010001ll, 0, 0);
+    const __m512i m0f = _mm512_set1_epi8(0x0f), m03 = _mm512_set1_epi8(3), b6 = _mm512_set1_epi8(64);
+
+    const uint8_t *p = row;
+    const int64_t nfull = n / Q35_BLOCK_WEIGHTS;
+    __m512 acc = _mm512_setzero_ps();
+    for (int64_t b = 0; b < nfull; b++, p += Q35_BLOCK_BYTES, x += Q35_BLOCK_WEIGHTS) {
+        __m256i nib = _mm256_loadu_si256((const __m256i *)(p + 1));
+        __m512i c = _mm512_inserti64x4(_mm512_castsi256_si512(nib), _mm256_srli_epi16(nib, 4), 1);
+        c = _mm512_and_si512(c, m0f);
+        __m512i cr = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(p + 33)));
+        cr = _mm512_and_si512(_mm512_srlv_epi16(cr, crumb_shift), m03);
+        c = _mm512_or_si512(c, _mm512_slli_epi16(cr, 4));
+        uint64_t bits;
+        memcpy(&bits, p + 49, 8);
+        c = _mm512_mask_blend_epi8((__mmask64)bits, c, _mm512_or_si512(c, b6));
+        __m512i gx = _mm512_permutex2var_epi8(tx0, c, tx1);
+        __m512i gy = _mm512_permutex2var_epi8(ty0, c, ty1);
+        __m512i lo = _mm512_unpacklo_epi8(gx, gy); /* lane L: weights 32L .. 32L+15 */
+        __m512i hi = _mm512_unpackhi_epi8(gx, gy); /* lane L: weights 32L+16 .. 32L+31 */
+        __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
+#define LANE(L, SA, SB)                                                                                       \
+    SA = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm512_extracti32x4_epi32(lo, L))),        \
+                         _mm512_loadu_ps(x + 32 * L), SA);                                                    \
+    SB = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm512_extracti32x4_epi32(hi, L))),        \
+                         _mm512_loadu_ps(x + 32 * L + 16), SB);
+        LANE(0, s0, s1)
+        LANE(1, s2, s3)
+        LANE(2, s0, s1)
+        LANE(3, s2, s3)
+#undef LANE
+        __m512 bs = _mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3));
+        acc = _mm512_fmadd_ps(_mm512_set1_ps(q35_scale_to_float(p[0])), bs, acc);
+    }
+    float r = _mm512_reduce_add_ps(acc);
+    int nw = (int)(n - nfull * Q35_BLOCK_WEIGHTS);
+    if (nw > 0) r += q35_block_dot_f32acc(p, (nw + 1) / 2, grid, x, nw);
+    return r;
+}
+
+T_AVX512 float q35_dot_f32_avx512(const void *row, const float *x, int64_t n)
+{
+    const float *w = row;
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        s0 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i), _mm512_loadu_ps(x + i), s0);
+        s1 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i + 16), _mm512_loadu_ps(x + i + 16), s1);
+        s2 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i + 32), _mm512_loadu_ps(x + i + 32), s2);
+        s3 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i + 48), _mm512_loadu_ps(x + i + 48), s3);
+    }
+    for (; i + 16 <= n; i += 16) s0 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i), _mm512_loadu_ps(x + i), s0);
+    if (i < n) {
+        __mmask16 k = (__mmask16)((1u << (n - i)) - 1);
+        s1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(k, w + i), _mm512_maskz_loadu_ps(k, x + i), s1);
+    }
+    return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3)));
+}
+
+T_AVX512 float q35_dot_f16_avx512(const void *row, const float *x, int64_t n)
+{
+    const uint16_t *h = row;
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(h + i))), _mm512_loadu_ps(x + i), s0);
+        s1 = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(h + i + 16))),
+                             _mm512_loadu_ps(x + i + 16), s1);
+    }
+    for (; i < n; i += 16) {
+        int64_t left = n - i < 16 ? n - i : 16;
+        __mmask16 k = (__mmask16)((1u << left) - 1);
+        s0 = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_maskz_loadu_epi16(k, h + i)), _mm512_maskz_loadu_ps(k, x + i), s0);
+    }
+    return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+}
+
+T_AVX512 float q35_dot_q8_0_avx512(const void *row, const float *x, int64_t n)
+{
+    const uint8_t *p = row;
+    __m512 acc = _mm512_setzero_ps();
+    for (int64_t b = 0; b * 32 < n; b++, p += 34, x += 32) {
+        uint16_t h;
+        memcpy(&h, p, 2);
+        int64_t left = n - b * 32;
+        __m256i q;
+        __m512 x0, x1;
+        if (left >= 32) {
+            q = _mm256_loadu_si256((const __m256i *)(p + 2));
+            x0 = _mm512_loadu_ps(x);
+            x1 = _mm512_loadu_ps(x + 16);
+        } else { /* the padded last block: x ends inside it */
+            q = _mm256_loadu_si256((const __m256i *)(p + 2));
+            __mmask16 k0 = (__mmask16)(left >= 16 ? 0xffffu : (1u << left) - 1);
+            __mmask16 k1 = (__mmask16)(left > 16 ? (1u << (left - 16)) - 1 : 0);
+            x0 = _mm512_maskz_loadu_ps(k0, x);
+            x1 = _mm512_maskz_loadu_ps(k1, x + 16);
+        }
+        __m512 s = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm256_castsi256_si128(q))), x0);
+        s = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm256_extracti128_si256(q, 1))), x1, s);
+        acc = _mm512_fmadd_ps(_mm512_set1_ps(_cvtsh_ss(h)), s, acc);
+    }
+    return _mm512_reduce_add_ps(acc);
+}
+#else
+typedef int q35_dot_avx512_unused; /* not an x86 target: only the scalar variants exist */
+#endif

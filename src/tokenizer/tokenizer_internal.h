@@ -1,0 +1,42 @@
+/* tokenizer_internal.h: the q35_tokenizer shared by the encoder (encode.c) and the
+ * decoder (tokenizer.c). Everything here is derived once from the q35_vocab. */
+#ifndef Q35_TOKENIZER_INTERNAL_H
+#define Q35_TOKENIZER_INTERNAL_H
+
+#include <stdint.h>
+
+#include "q35/tokenizer.h"
+#include "tokenizer/piece_map.h"
+
+struct q35_tokenizer {
+    const q35_vocab *vocab;
+    /* Pieces BPE may merge into: NORMAL, USER_DEFINED and UNUSED ones, as SentencePiece's
+     * pieces_ map. Control, unknown and byte tokens are left out, so "<s>" or "<0x0A>"
+     * written literally in a text stay ordinary characters. */
+    q35_piece_map merge;
+    /* Code points found inside some mergeable piece of two or more code points. Any
+     * other code point can never take part in a merge, so it splits the text into
+     * stretches that are merged independently: long texts then work on small heaps
+     * that stay in cache, with exactly the same result. */
+    q35_piece_map inner;
+    int32_t byte_id[256];  /* the <0xNN> token of each byte, -1 if the vocab lacks it */
+    int bos, unk;
+    /* What each token prints as (llama2.c's decode()): spans into one arena. */
+    char *text;
+    size_t *text_off;
+    uint32_t *text_len;
+};
+
+/* Bytes of the code point starting at p (at most `left` > 0); a malformed sequence
+ * ends at the first byte that is not a continuation byte. */
+static inline uint32_t q35_utf8_len(const unsigned char *p, size_t left)
+{
+    unsigned char c = p[0];
+    uint32_t n = c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : c < 0xF8 ? 4 : 1;
+    if (n > left) n = (uint32_t)left;
+    for (uint32_t k = 1; k < n; k++)
+        if ((p[k] & 0xC0) != 0x80) return k;
+    return n;
+}
+
+#endif

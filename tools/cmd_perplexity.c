@@ -142,7 +142,7 @@ int cmd_perplexity(int argc, char **argv)
     if (rc) return rc == 1 ? 0 : 2;
     if (!o.model) return cli_error(cmd, "--model is required (see --help)");
     if (!o.text) return cli_error(cmd, "--text is required (see --help)");
-    if (o.ctx < 4) return cli_error(cmd, "--ctx %d is too small (at least 4)", o.ctx);
+    if (o.ctx < 4 || o.ctx > (1 << 24)) return cli_error(cmd, "--ctx %d is out of range [4, %d]", o.ctx, 1 << 24);
     if (o.chunks < 0) return cli_error(cmd, "--chunks %d is negative", o.chunks);
     if (o.threads < 0) return cli_error(cmd, "--threads %d is negative", o.threads);
 
@@ -167,8 +167,12 @@ int cmd_perplexity(int argc, char **argv)
             po.base = &base.m;
             po.base_backend = &be;
         }
+        /* llama.cpp's -f drops one trailing newline from the file; so do we, so that
+         * both see the same token stream */
+        size_t len = text.size;
+        if (len > 0 && text.data[len - 1] == '\n') len--;
         q35_ppl_result r;
-        if (q35_perplexity(&model.m, &be, tok, (const char *)text.data, text.size, &po, &r, &err)) {
+        if (q35_perplexity(&model.m, &be, tok, (const char *)text.data, len, &po, &r, &err)) {
             rc = cli_error(cmd, "%s: %s", o.text, err.msg);
         } else {
             print_result(&o, &r, &be, o.ctx);

@@ -1,3 +1,94 @@
-/* placeholder until the subcommand lands */
+/* q35 quantize: a checkpoint (GGUF or llama2.c) to a 3.5-bit q35 GGUF.
+ *
+ * The block matrices take --type, the token embedding and the output head their own
+ * types (q8_0 by default: they are few weights and sensitive), the norms stay F32. The
+ * output appears only when complete (temporary file + rename). */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
 #include "cli.h"
-int cmd_quantize(int argc, char **argv) { (void)argc; return cli_error(argv[0], "not built yet"); }
+#include "q35/ckpt.h"
+#include "q35/quant.h"
+
+static const char USAGE[] =
+    "usage: q35 quantize --checkpoint PATH --output PATH [--type q35_cb|q35_p11|q35_s43]\n"
+    "                    [--embd-type T] [--output-type T] [--tokenizer FILE] [--threads N] [--method rtn]\n\n"
+    "Quantizes a LLaMA checkpoint (GGUF, or llama2.c with --tokenizer) to a q35 GGUF file.";
+
+/* Resolves a type name for option `opt`; q35_only restricts it to the 3.5-bit family. */
+static int parse_type(const char *cmd, const char *opt, const char *name, int q35_only, uint32_t *out)
+{
+    const q35_type_traits *t = q35_type_by_name(name);
+    if (!t || (q35_only && !t->is_q35)) {
+        char list[256] = "";
+        for (int i = 0; q35_type_at(i); i++) {
+            const q35_type_traits *u = q35_type_at(i);
+            if (q35_only && !u->is_q35) continue;
+            strncat(list, *list ? ", " : "", sizeof list - strlen(list) - 1);
+            strncat(list, u->name, sizeof list - strlen(list) - 1);
+        }
+        cli_error(cmd, "%s '%s': unknown type (expected one of %s)", opt, name, list);
+        return -1;
+    }
+    *out = t->id;
+    return 0;
+}
+
+int cmd_quantize(int argc, char **argv)
+{
+    const char *cmd = argv[0];
+    const char *ckpt_path = NULL, *out_path = NULL, *tokenizer = NULL, *calibration = NULL;
+    const char *type = NULL, *embd_type = "q8_0", *output_type = "q8_0", *method = "rtn";
+    int threads = 0;
+    const cli_opt opts[] = {
+        {"--checkpoint", CLI_STR, &ckpt_path, "PATH", "input model: GGUF or llama2.c .bin"},
+        {"--output", CLI_STR, &out_path, "PATH", "output GGUF file"},
+        {"--type", CLI_STR, &type, "T", "3.5-bit type of the block matrices (default: q35_cb)"},
+        {"--embd-type", CLI_STR, &embd_type, "T", "type of token_embd (default: q8_0)"},
+        {"--output-type", CLI_STR, &output_type, "T", "type of the output head (default: q8_0)"},
+        {"--tokenizer", CLI_STR, &tokenizer, "FILE", "tokenizer.bin for a llama2.c checkpoint"},
+        {"--threads", CLI_INT, &threads, "N", "threads (default: all cores)"},
+        {"--method", CLI_STR, &method, "M", "quantization method: rtn (round to nearest, searched scales)"},
+        {"--calibration", CLI_STR, &calibration, "TEXTFILE", "calibration text (for methods that use it)"},
+    };
+    int rc = cli_parse(argc, argv, USAGE, opts, (int)(sizeof opts / sizeof opts[0]));
+    if (rc) return rc == 1 ? 0 : 2;
+    if (!ckpt_path) return cli_error(cmd, "--checkpoint is required (see --help)"), 2;
+    if (!out_path) return cli_error(cmd, "--output is required (see --help)"), 2;
+    if (strcmp(method, "rtn"))
+        return cli_error(cmd, "--method %s: unknown method (only rtn is built so far)", method), 2;
+    if (calibration) return cli_error(cmd, "--calibration: method rtn uses no calibration data"), 2;
+    if (threads < 0) return cli_error(cmd, "--threads %d is negative", threads), 2;
+
+    q35_quant_opts o;
+    q35_quant_opts_default(&o);
+    o.n_threads = threads;
+    if ((type && parse_type(cmd, "--type", type, 1, &o.type)) ||
+        parse_type(cmd, "--embd-type", embd_type, 0, &o.embd_type) ||
+        parse_type(cmd, "--output-type", output_type, 0, &o.output_type))
+        return 2;
+
+    q35_err err;
+    q35_ckpt ck;
+    if (q35_ckpt_open(ckpt_path, tokenizer, &ck, &err)) return cli_error(cmd, "%s", err.msg);
+    q35_quant_report rep;
+    rc = q35_quantize_ckpt(&ck, out_path, &o, &rep, &err);
+    q35_ckpt_close(&ck);
+    if (rc) return cli_error(cmd, "%s", err.msg);
+
+    struct stat st;
+    double file_bytes = stat(out_path, &st) == 0 ? (double)st.st_size : (double)rep.bytes_all;
+    printf("q35 quantize: %s -> %s (%s)\n", ckpt_path, out_path, q35_type_by_id(o.type)->name);
+    printf("  tensors        %d\n", rep.n_tensors);
+    printf("  block matrices %llu weights, %llu bytes, %.4f bits/weight\n", (unsigned long long)rep.n_weights_blocks,
+           (unsigned long long)rep.bytes_blocks,
+           rep.n_weights_blocks ? 8.0 * (double)rep.bytes_blocks / (double)rep.n_weights_blocks : 0.0);
+    printf("  all tensors    %llu weights, %llu bytes, %.4f bits/weight\n", (unsigned long long)rep.n_weights_all,
+           (unsigned long long)rep.bytes_all,
+           rep.n_weights_all ? 8.0 * (double)rep.bytes_all / (double)rep.n_weights_all : 0.0);
+    printf("  whole file     %.0f bytes, %.4f bits/weight (metadata and tokenizer included)\n", file_bytes,
+           rep.n_weights_all ? 8.0 * file_bytes / (double)rep.n_weights_all : 0.0);
+    printf("  time           %.2f s\n", rep.seconds);
+    return 0;
+}

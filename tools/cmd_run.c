@@ -8,7 +8,7 @@
  * The default backend is "cpu": its F32 matvec keeps llama2.c's summation order (see
  * src/cpu/backend_cpu.c), and the prompt is fed one position at a time as llama2.c does,
  * so an F32 model reproduces llama2.c's output byte for byte (tests/cli/greedy_fixture.sh
- * and sampled_fixture.sh check it). A batched prefill would go through sgemm, whose
+ * and sampler_fixture.sh check it). A batched prefill would go through sgemm, whose
  * different rounding could change a greedy choice later on. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,8 +54,10 @@ static int generate(const char *cmd, const q35_model *m, const q35_backend *be, 
         free(prompt);
         return cli_error(cmd, "the prompt encodes to no tokens (the vocabulary has no BOS)");
     }
+    /* as llama2.c: 0 or more than the trained context means the whole context */
     int steps = o->steps;
-    if (steps == 0 || (m->cfg.ctx_len > 0 && steps > m->cfg.ctx_len)) steps = m->cfg.ctx_len > 0 ? m->cfg.ctx_len : 256;
+    if (m->cfg.ctx_len > 0 && (steps == 0 || steps > m->cfg.ctx_len)) steps = m->cfg.ctx_len;
+    if (steps == 0) steps = 256;
 
     q35_state state;
     q35_sampler sampler;
@@ -155,7 +157,7 @@ int cmd_run(int argc, char **argv)
         {"--temperature", CLI_FLOAT, &o.temperature, "T", "sampling temperature, 0 = greedy (default 1.0)"},
         {"--top-p", CLI_FLOAT, &o.top_p, "P", "nucleus sampling threshold, off outside (0, 1) (default 0.9)"},
         {"--seed", CLI_U64, &o.seed, "S", "random seed (default: the time)"},
-        {"--device", CLI_STR, &o.device, "cpu", "where to run (default cpu)"},
+        {"--device", CLI_STR, &o.device, "cpu|cuda", "where to run (default cpu; cuda needs a CUDA build)"},
         {"--backend", CLI_STR, &o.backend, "NAME", "cpu (default) or ref (llama2.c's plain loops)"},
         {"--threads", CLI_INT, &o.threads, "N", "threads (default: all cores)"},
     };

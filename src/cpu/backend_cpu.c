@@ -8,8 +8,9 @@
  * 200 greedy steps later llama2.c's text; keeping F32 exact is what lets `q35 run` on
  * this backend reproduce llama2.c byte for byte.
  *
- * matmul (a batch: prompt, perplexity): OpenBLAS sgemm. Weights that are not F32 are
- * decoded to float in panels of rows first, so memory stays bounded whatever the matrix. */
+ * matmul (a batch: prompt, perplexity): OpenBLAS sgemm on panels of rows, one panel per
+ * thread at a time. Weights that are not F32 are decoded to float panel by panel, so
+ * memory stays bounded whatever the matrix. */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -21,7 +22,7 @@
 #define PARALLEL_MIN_WEIGHTS (1 << 16)
 /* Batches smaller than this are cheaper as separate matvecs than decode + sgemm. */
 #define SGEMM_MIN_BATCH 4
-/* Floats in one decoded panel of a quantized matrix (16 MiB). */
+/* Floats in the decoded panels of a quantized matrix, all threads together (16 MiB). */
 #define PANEL_FLOATS (4 << 20)
 
 static int threads_for(const q35_backend *be, const q35_matrix *w)
@@ -81,45 +82,61 @@ static void matvecs(const q35_backend *be, const q35_matrix *w, const float *X, 
     for (int t = 0; t < n; t++) cpu_matvec(be, w, X + (size_t)t * w->cols, Y + (size_t)t * w->rows);
 }
 
-/* Y[:, r0..r0+nr) = X * P^T for a panel P of nr float rows. */
+/* Y[:, r0..r0+nr) = X * P^T for a panel P of nr float rows, on the calling thread. */
 static void sgemm_panel(const float *X, int n, const float *P, int64_t nr, int64_t cols, float *Y, int64_t ldy)
 {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, (int)nr, (int)cols, 1.0f, X, (int)cols, P, (int)cols,
                 0.0f, Y, (int)ldy);
 }
 
+/* Rows r0..r1 through the type's dot product, for when no panel memory is to be had. */
+static void dot_rows(const q35_matrix *w, const float *X, int n, float *Y, int64_t r0, int64_t r1)
+{
+    for (int64_t r = r0; r < r1; r++)
+        for (int t = 0; t < n; t++)
+            Y[(size_t)t * w->rows + r] = w->traits->dot(w->data + (size_t)r * w->row_bytes, X + (size_t)t * w->cols,
+                                                        w->cols);
+}
+
+/* The threads split the weight rows; each runs a single-threaded sgemm on its own rows
+ * (decoded first, into a panel of its own, unless F32). OpenBLAS's own threads stay off:
+ * its pool and OpenMP's, taking turns, would each spin on the cores the other needs. */
 static void cpu_matmul(const q35_backend *be, const q35_matrix *w, const float *X, int n, float *Y)
 {
     if (n < SGEMM_MIN_BATCH || w->rows > INT32_MAX || w->cols > INT32_MAX) {
         matvecs(be, w, X, n, Y);
         return;
     }
-    if (w->traits->id == Q35_TYPE_F32) {
-        sgemm_panel(X, n, (const float *)(const void *)w->data, w->rows, w->cols, Y, w->rows);
-        return;
-    }
-    int64_t panel = PANEL_FLOATS / w->cols;
+    const int nt = (double)w->rows * (double)w->cols * n >= PARALLEL_MIN_WEIGHTS ? be->n_threads : 1;
+    int64_t panel = PANEL_FLOATS / nt / w->cols;
     if (panel < 16) panel = 16;
-    if (panel > w->rows) panel = w->rows;
-    float *buf = malloc((size_t)panel * (size_t)w->cols * sizeof(float));
-    if (!buf) { /* no memory for a panel: the slower path needs none */
-        matvecs(be, w, X, n, Y);
-        return;
+    if (panel > (w->rows + nt - 1) / nt) panel = (w->rows + nt - 1) / nt;
+    const int64_t n_panels = (w->rows + panel - 1) / panel;
+    const int is_f32 = w->traits->id == Q35_TYPE_F32;
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+        float *buf = is_f32 ? NULL : malloc((size_t)panel * (size_t)w->cols * sizeof(float));
+#pragma omp for schedule(static)
+        for (int64_t pi = 0; pi < n_panels; pi++) {
+            const int64_t r0 = pi * panel, nr = w->rows - r0 < panel ? w->rows - r0 : panel;
+            if (is_f32) {
+                sgemm_panel(X, n, (const float *)(const void *)(w->data + (size_t)r0 * w->row_bytes), nr, w->cols,
+                            Y + r0, w->rows);
+            } else if (buf) {
+                for (int64_t r = 0; r < nr; r++)
+                    w->traits->to_float(w->data + (size_t)(r0 + r) * w->row_bytes, w->cols, buf + (size_t)r * w->cols);
+                sgemm_panel(X, n, buf, nr, w->cols, Y + r0, w->rows);
+            } else {
+                dot_rows(w, X, n, Y, r0, r0 + nr);
+            }
+        }
+        free(buf);
     }
-    const int nt = threads_for(be, w);
-    for (int64_t r0 = 0; r0 < w->rows; r0 += panel) {
-        const int64_t nr = w->rows - r0 < panel ? w->rows - r0 : panel;
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
-        for (int64_t r = 0; r < nr; r++)
-            w->traits->to_float(w->data + (size_t)(r0 + r) * w->row_bytes, w->cols, buf + (size_t)r * w->cols);
-        sgemm_panel(X, n, buf, nr, w->cols, Y + r0, w->rows);
-    }
-    free(buf);
 }
 
 void q35_backend_cpu_init(q35_backend *be, int n_threads)
 {
-    /* OpenBLAS keeps its own pool; size it like ours so a batch uses the same cores. */
-    openblas_set_num_threads(n_threads);
+    /* One threading runtime at a time: ours (see cpu_matmul). */
+    openblas_set_num_threads(1);
     *be = (q35_backend){.name = "cpu", .n_threads = n_threads, .matvec = cpu_matvec, .matmul = cpu_matmul};
 }

@@ -125,7 +125,7 @@ int q35_perplexity(const q35_model *m, const q35_backend *be, const q35_tokenize
     memset(res, 0, sizeof *res);
     const int ctx = o->ctx > 0 ? o->ctx : 512;
     const int n_vocab = m->cfg.vocab_size;
-    if (ctx < 4) return q35_fail(err, "perplexity: context %d is too small (at least 4)", ctx);
+    if (ctx < 4 || ctx > (1 << 24)) return q35_fail(err, "perplexity: context %d is out of range [4, %d]", ctx, 1 << 24);
     if (o->base) {
         if (!o->base_backend) return q35_fail(err, "perplexity: a base model needs a backend");
         if (o->base->cfg.vocab_size != n_vocab)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <cblas.h>
+#include <omp.h>
 
 #include "model/model_internal.h"
 #include "model/ops.h"
@@ -58,20 +59,33 @@ static void attention_exact(const q35_model *m, const q35_backend *be, q35_state
             const float *keys = key_cache + (size_t)(h / kv_mul) * hd;
             const float *values = value_cache + (size_t)(h / kv_mul) * hd;
             float *att = s->att + (size_t)h * s->max_seq;
-            for (int tt = 0; tt <= pos; tt++) {
+            int tt = 0;
+            /* four positions at a time: four independent sums, each still in i order */
+            for (; tt + 4 <= pos + 1; tt += 4) {
+                const float *k0 = keys + (size_t)tt * kv_dim, *k1 = k0 + kv_dim, *k2 = k1 + kv_dim, *k3 = k2 + kv_dim;
+                float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+                for (int i = 0; i < hd; i++) {
+                    s0 += q[i] * k0[i];
+                    s1 += q[i] * k1[i];
+                    s2 += q[i] * k2[i];
+                    s3 += q[i] * k3[i];
+                }
+                att[tt] = s0 / scale, att[tt + 1] = s1 / scale, att[tt + 2] = s2 / scale, att[tt + 3] = s3 / scale;
+            }
+            for (; tt <= pos; tt++) {
                 const float *k = keys + (size_t)tt * kv_dim;
                 float score = 0.0f;
                 for (int i = 0; i < hd; i++) score += q[i] * k[i];
-                score /= scale;
-                att[tt] = score;
+                att[tt] = score / scale;
             }
             q35_softmax(att, pos + 1);
             float *out = s->xb + (size_t)t * dim + (size_t)h * hd;
             memset(out, 0, (size_t)hd * sizeof *out);
-            for (int tt = 0; tt <= pos; tt++) {
+            for (tt = 0; tt <= pos; tt++) {
                 const float *v = values + (size_t)tt * kv_dim;
                 const float a = att[tt];
-                for (int i = 0; i < hd; i++) out[i] += a * v[i];
+#pragma omp simd
+                for (int i = 0; i < hd; i++) out[i] += a * v[i]; /* lanes are independent sums */
             }
         }
     }
@@ -80,7 +94,8 @@ static void attention_exact(const q35_model *m, const q35_backend *be, q35_state
 /* The same attention for a batch as matrix products, which is what makes perplexity
  * fast: per head and block of queries, S = Q K^T / sqrt(head_dim) over the cached
  * positions the block can see (sgemm), a causal softmax per row (later positions
- * zeroed), then O = S V (sgemm). The sums run in sgemm's order, not llama2.c's. */
+ * zeroed), then O = S V (sgemm). The sums run in sgemm's order, not llama2.c's.
+ * Threads take (head, block) pairs, each with its own rows of s->att. */
 static void attention_batched(const q35_model *m, const q35_backend *be, q35_state *s, int layer, int n, int pos0)
 {
     const q35_llama_config *p = &m->cfg;
@@ -89,26 +104,28 @@ static void attention_batched(const q35_model *m, const q35_backend *be, q35_sta
     const size_t loff = (size_t)layer * (size_t)s->max_seq * (size_t)kv_dim;
     const float *key_cache = s->key_cache + loff, *value_cache = s->value_cache + loff;
     const float inv_scale = 1.0f / sqrtf((float)hd);
-    const int block = s->max_batch < Q35_ATT_QUERY_BLOCK ? s->max_batch : Q35_ATT_QUERY_BLOCK;
+    const int att_rows = q35_att_rows(p, s->max_batch);
+    int nt = be->n_threads < att_rows ? be->n_threads : att_rows;
+    if ((double)n * (pos0 + n) * hd * n_heads < 65536) nt = 1;
+    const int block = att_rows / nt;
+    const int n_blocks = (n + block - 1) / block;
 
-    for (int h = 0; h < n_heads; h++) {
+#pragma omp parallel for schedule(dynamic) num_threads(nt) if (nt > 1)
+    for (int job = 0; job < n_heads * n_blocks; job++) {
+        const int h = job / n_blocks, r0 = (job % n_blocks) * block;
+        const int rows = n - r0 < block ? n - r0 : block, T = pos0 + r0 + rows;
         const float *K = key_cache + (size_t)(h / kv_mul) * hd, *V = value_cache + (size_t)(h / kv_mul) * hd;
-        for (int r0 = 0; r0 < n; r0 += block) {
-            const int rows = n - r0 < block ? n - r0 : block, T = pos0 + r0 + rows;
-            float *S = s->att; /* rows x T, within q35_att_rows x max_seq */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, T, hd, inv_scale,
-                        s->q + (size_t)r0 * dim + (size_t)h * hd, dim, K, kv_dim, 0.0f, S, T);
-            const int nt = be->n_threads > 1 && (double)rows * T > 16384 ? be->n_threads : 1;
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
-            for (int r = 0; r < rows; r++) {
-                float *row = S + (size_t)r * T;
-                const int seen = pos0 + r0 + r + 1;
-                q35_softmax(row, seen);
-                memset(row + seen, 0, (size_t)(T - seen) * sizeof *row);
-            }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, hd, T, 1.0f, S, T, V, kv_dim, 0.0f,
-                        s->xb + (size_t)r0 * dim + (size_t)h * hd, dim);
+        float *S = s->att + (size_t)omp_get_thread_num() * block * s->max_seq; /* rows x T */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, T, hd, inv_scale,
+                    s->q + (size_t)r0 * dim + (size_t)h * hd, dim, K, kv_dim, 0.0f, S, T);
+        for (int r = 0; r < rows; r++) {
+            float *row = S + (size_t)r * T;
+            const int seen = pos0 + r0 + r + 1;
+            q35_softmax(row, seen);
+            memset(row + seen, 0, (size_t)(T - seen) * sizeof *row);
         }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, hd, T, 1.0f, S, T, V, kv_dim, 0.0f,
+                    s->xb + (size_t)r0 * dim + (size_t)h * hd, dim);
     }
 }
 

@@ -4,8 +4,9 @@
 
 #include "q35/ckpt.h"
 
-/* A batch attends in blocks of this many queries per head (see forward.c). */
-#define Q35_ATT_QUERY_BLOCK 128
+/* A batch attends in blocks of queries per head, this many rows of scores shared by
+ * all threads (see forward.c). */
+#define Q35_ATT_QUERY_BLOCK 256
 
 /* Rows of max_seq floats in q35_state.att: one per head for single-token decoding (as
  * llama2.c), one per query of a block for batches. */

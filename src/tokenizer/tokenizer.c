@@ -18,7 +18,7 @@ static int hex_digit(char c)
 /* The byte of a "<0xNN>" piece, or -1. */
 static int byte_piece_value(const char *p)
 {
-    if (strncmp(p, "<0x", 3) != 0 || p[5] != '>' || p[6] != '\0') return -1;
+    if (strlen(p) != 6 || strncmp(p, "<0x", 3) != 0 || p[5] != '>') return -1;
     int hi = hex_digit(p[3]), lo = hex_digit(p[4]);
     return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
 }

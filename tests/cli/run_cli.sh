@@ -52,5 +52,15 @@ grep -q "tok/s" "$TMP/out" && bad "statistics leaked to stdout"
 "$Q35" run --steps 24 --seed 5 >"$TMP/out" 2>"$TMP/err" || { bad "embedded model run failed"; cat "$TMP/err"; }
 grep -q "embedded" "$TMP/err" || bad "no mention of the embedded model on stderr"
 
+# A 3.5-bit model runs too (the embedding and head quantized as well): the text still
+# starts with the prompt and goes on.
+if "$Q35" quantize --checkpoint "$M" --output "$TMP/q.gguf" >/dev/null 2>"$TMP/err"; then
+    out=$("$Q35" run --model "$TMP/q.gguf" --prompt "Once upon a time" --steps 40 --temperature 0 2>"$TMP/err") ||
+        { bad "run on the quantized model failed"; cat "$TMP/err"; }
+    case "$out" in "Once upon a time"?*) ;; *) bad "quantized model gave '$out'" ;; esac
+else
+    bad "q35 quantize failed:"; cat "$TMP/err"
+fi
+
 [ $fail -eq 0 ] && echo "ok"
 exit $fail

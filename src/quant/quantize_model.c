@@ -1,0 +1,159 @@
+/* The streaming checkpoint quantizer: one tensor at a time from a q35_ckpt into a GGUF
+ * writer, rows in parallel. Peak memory is one tensor in its output type plus a float
+ * row per thread; the source stays mapped. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <omp.h>
+
+#include "q35/gguf.h"
+#include "q35/progress.h"
+#include "q35/quant.h"
+
+void q35_quant_opts_default(q35_quant_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->type = q35_default_type();
+    o->embd_type = Q35_TYPE_Q8_0;
+    o->output_type = Q35_TYPE_Q8_0;
+    o->n_threads = 0; /* OpenMP's default */
+    o->progress = 1;
+}
+
+static const q35_type_traits *target_type(const q35_tensor *t, const q35_quant_opts *o)
+{
+    uint32_t id = Q35_TYPE_F32;
+    switch (q35_tensor_role(t->name)) {
+    case 1: id = t->n_dims == 2 ? o->type : Q35_TYPE_F32; break;
+    case 2: id = o->embd_type; break;
+    case 3: id = o->output_type; break;
+    default: break;
+    }
+    return q35_type_by_id(id);
+}
+
+static int64_t n_rows(const q35_tensor *t) { return t->ne[1] * t->ne[2] * t->ne[3]; }
+
+/* Converts every row of src into dst (type dt) in parallel. Returns 0, or -1 when a
+ * thread could not get its row buffer. */
+static int convert_tensor(const q35_tensor *src, const q35_type_traits *st, const q35_type_traits *dt,
+                          uint8_t *dst, int n_threads, q35_progress *prog, uint64_t rows_before)
+{
+    const int64_t n = src->ne[0], rows = n_rows(src);
+    const size_t sb = st->row_bytes(n), db = dt->row_bytes(n);
+    q35_quantizer *qz = NULL;
+    if (dt->is_q35 && !(qz = q35_quantizer_new(dt, NULL))) return -1;
+    int failed = 0;
+    int64_t done = 0;
+    if (n_threads <= 0) n_threads = omp_get_max_threads();
+#pragma omp parallel num_threads(n_threads)
+    {
+        float *row = malloc(sizeof(float) * (size_t)n);
+        if (!row) {
+#pragma omp atomic write
+            failed = 1;
+        }
+#pragma omp for schedule(dynamic, 8)
+        for (int64_t r = 0; r < rows; r++) {
+            if (!row) continue;
+            st->to_float((const uint8_t *)src->data + (size_t)r * sb, n, row);
+            if (qz) q35_quantizer_row(qz, row, NULL, n, dst + (size_t)r * db);
+            else dt->from_float(row, n, dst + (size_t)r * db);
+            int64_t d;
+#pragma omp atomic capture
+            d = ++done;
+            if (prog && omp_get_thread_num() == 0) q35_progress_update(prog, rows_before + (uint64_t)d);
+        }
+        free(row);
+    }
+    q35_quantizer_free(qz);
+    return failed ? -1 : 0;
+}
+
+static int declare(const q35_ckpt *in, const q35_quant_opts *o, const q35_type_traits *tq, q35_gguf_writer *w,
+                   const char *out_path, q35_err *err)
+{
+    if (q35_ckpt_write_metadata(in, w, err) || q35_gguf_set_u32(w, "general.file_type", tq->id, err) ||
+        q35_gguf_set_str(w, "q35.quant.type", tq->name, err) || q35_gguf_set_str(w, "q35.quant.method", "rtn", err))
+        return -1;
+    for (int i = 0; i < in->n_tensors; i++) {
+        const q35_tensor *t = &in->tensors[i];
+        const q35_type_traits *st = q35_type_by_id(t->type), *dt = target_type(t, o);
+        if (!st) return q35_fail(err, "%s: tensor '%s' has unknown type %u", in->path, t->name, t->type);
+        if (!dt) return q35_fail(err, "%s: no target type for tensor '%s'", out_path, t->name);
+        if (t->ne[0] < 1 || n_rows(t) < 1)
+            return q35_fail(err, "%s: tensor '%s' is empty", in->path, t->name);
+        size_t want;
+        if (q35_tensor_nbytes(t->type, t->n_dims, t->ne, &want, err)) return -1;
+        if (want != t->nbytes)
+            return q35_fail(err, "%s: tensor '%s' has %zu bytes, its shape needs %zu", in->path, t->name, t->nbytes,
+                            want);
+        if (q35_gguf_add_tensor(w, t->name, dt->id, t->n_dims, t->ne, err) < 0) return -1;
+    }
+    return 0;
+}
+
+int q35_quantize_ckpt(const q35_ckpt *in, const char *out_path, const q35_quant_opts *o, q35_quant_report *rep,
+                      q35_err *err)
+{
+    double t0 = q35_now();
+    q35_quant_report r;
+    memset(&r, 0, sizeof r);
+    q35_progress prog;
+    memset(&prog, 0, sizeof prog);
+    const q35_type_traits *tq = q35_type_by_id(o->type);
+    if (!tq || !tq->is_q35) return q35_fail(err, "%s: type %u is not a 3.5-bit type", out_path, o->type);
+    if (!q35_type_by_id(o->embd_type) || !q35_type_by_id(o->output_type))
+        return q35_fail(err, "%s: unknown embedding or output type", out_path);
+
+    q35_gguf_writer *w = q35_gguf_writer_new(err);
+    if (!w) return -1;
+    if (declare(in, o, tq, w, out_path, err) || q35_gguf_write_begin(w, out_path, err)) goto fail;
+
+    uint64_t total_rows = 0, rows_done = 0;
+    for (int i = 0; i < in->n_tensors; i++) total_rows += (uint64_t)n_rows(&in->tensors[i]);
+    q35_progress_begin(&prog, "quantize", total_rows, "rows");
+    if (!o->progress) prog.enabled = 0;
+
+    for (int i = 0; i < in->n_tensors; i++) {
+        const q35_tensor *t = &in->tensors[i];
+        const q35_type_traits *st = q35_type_by_id(t->type), *dt = target_type(t, o);
+        size_t nb;
+        if (q35_tensor_nbytes(dt->id, t->n_dims, t->ne, &nb, err)) goto fail;
+        uint64_t nw = (uint64_t)t->ne[0] * (uint64_t)n_rows(t);
+        if (st == dt) { /* already in its target type: copy, no second rounding */
+            if (q35_gguf_write_tensor(w, t->data, nb, err)) goto fail;
+        } else {
+            uint8_t *buf = q35_malloc(nb ? nb : 1, err);
+            if (!buf) goto fail;
+            if (convert_tensor(t, st, dt, buf, o->n_threads, &prog, rows_done)) {
+                free(buf);
+                q35_fail(err, "%s: out of memory converting tensor '%s'", out_path, t->name);
+                goto fail;
+            }
+            int rc = q35_gguf_write_tensor(w, buf, nb, err);
+            free(buf);
+            if (rc) goto fail;
+        }
+        rows_done += (uint64_t)n_rows(t);
+        q35_progress_update(&prog, rows_done);
+        r.n_tensors++;
+        r.n_weights_all += nw;
+        r.bytes_all += nb;
+        if (q35_tensor_role(t->name) == 1 && t->n_dims == 2) {
+            r.n_weights_blocks += nw;
+            r.bytes_blocks += nb;
+        }
+    }
+    q35_progress_end(&prog);
+    if (q35_gguf_write_end(w, err)) goto fail;
+    q35_gguf_writer_free(w);
+    r.seconds = q35_now() - t0;
+    if (rep) *rep = r;
+    return 0;
+fail:
+    q35_progress_end(&prog); /* ends the bar's line before the caller prints the error */
+    q35_gguf_write_abort(w);
+    q35_gguf_writer_free(w);
+    return -1;
+}

@@ -74,6 +74,7 @@ static void test_isas(void **state)
     printf(" (dispatch uses %s)\n", q35_isa_name(q35_cpu_best_isa()));
     assert_true(q35_cpu_has_isa(Q35_ISA_SCALAR));
     assert_true(q35_cpu_has_isa(q35_cpu_best_isa()));
+    for (int b = 0; b < 256; b++) assert_true(q35_scale_bits((uint8_t)b) == q35_scale_to_float((uint8_t)b));
 }
 
 static void test_q35_cb(void **state) { (void)state; uint64_t s = t_seed(); check_type("q35_cb", &s); }

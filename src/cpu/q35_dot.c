@@ -74,7 +74,7 @@ float q35_dot_q35_scalar(const int8_t grid[Q35_GRID_SIZE][2], const void *row, c
             s0 += (float)grid[c[i]][0] * x[2 * i];
             s1 += (float)grid[c[i]][1] * x[2 * i + 1];
         }
-        acc += q35_scale_to_float(p[0]) * (s0 + s1);
+        acc += q35_scale_bits(p[0]) * (s0 + s1);
     }
     int nw = (int)(n - nfull * Q35_BLOCK_WEIGHTS);
     if (nw > 0) acc += q35_block_dot_f32acc(p, (nw + 1) / 2, grid, x, nw);

@@ -8,6 +8,7 @@
 #define Q35_CPU_Q35_DOT_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "q35/format.h"
 
@@ -44,6 +45,16 @@ float q35_dot_f16_avx512(const void *row, const float *x, int64_t n);
 float q35_dot_q8_0_scalar(const void *row, const float *x, int64_t n);
 float q35_dot_q8_0_avx2(const void *row, const float *x, int64_t n);
 float q35_dot_q8_0_avx512(const void *row, const float *x, int64_t n);
+
+/* q35_scale_to_float without a call, for the hot loops: d = (1 + m/8) * 2^(e - 24) with
+ * m = s % 8, e = s / 8 is built directly as float bits (tests check all 256 bytes). */
+static inline float q35_scale_bits(uint8_t s)
+{
+    uint32_t bits = s ? ((uint32_t)(s >> 3) + 103u) << 23 | (uint32_t)(s & 7) << 20 : 0u;
+    float d;
+    memcpy(&d, &bits, 4);
+    return d;
+}
 
 /* Float-accumulated dot of one (possibly partial) q35 block with x[0..nw): the tail
  * step every variant shares. */

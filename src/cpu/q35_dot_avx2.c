@@ -66,7 +66,7 @@ T_AVX2 float q35_dot_q35_avx2(const int8_t grid[Q35_GRID_SIZE][2], const void *r
             s3 = _mm256_fmadd_ps(w3, _mm256_loadu_ps(x + j + 24), s3);
         }
         __m256 bs = _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3));
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(q35_scale_to_float(p[0])), bs, acc);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(q35_scale_bits(p[0])), bs, acc);
     }
     float r = hsum8(acc);
     int nw = (int)(n - nfull * Q35_BLOCK_WEIGHTS);

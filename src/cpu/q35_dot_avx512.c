@@ -61,7 +61,7 @@ T_AVX512 float q35_dot_q35_avx512(const int8_t grid[Q35_GRID_SIZE][2], const voi
         LANE(3, s2, s3)
 #undef LANE
         __m512 bs = _mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3));
-        acc = _mm512_fmadd_ps(_mm512_set1_ps(q35_scale_to_float(p[0])), bs, acc);
+        acc = _mm512_fmadd_ps(_mm512_set1_ps(q35_scale_bits(p[0])), bs, acc);
     }
     float r = _mm512_reduce_add_ps(acc);
     int nw = (int)(n - nfull * Q35_BLOCK_WEIGHTS);

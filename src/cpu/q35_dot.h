@@ -56,6 +56,9 @@ static inline float q35_scale_bits(uint8_t s)
     return d;
 }
 
+/* q35_unpack_planes with shifts and masks, for the kernels' partial last blocks. */
+void q35_unpack_codes_fast(const uint8_t *planes, int m, uint8_t *codes);
+
 /* Float-accumulated dot of one (possibly partial) q35 block with x[0..nw): the tail
  * step every variant shares. */
 float q35_block_dot_f32acc(const uint8_t *block, int m, const int8_t grid[Q35_GRID_SIZE][2],

@@ -63,10 +63,29 @@ T_AVX512 float q35_dot_q35_avx512(const int8_t grid[Q35_GRID_SIZE][2], const voi
         __m512 bs = _mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3));
         acc = _mm512_fmadd_ps(_mm512_set1_ps(q35_scale_bits(p[0])), bs, acc);
     }
-    float r = _mm512_reduce_add_ps(acc);
     int nw = (int)(n - nfull * Q35_BLOCK_WEIGHTS);
-    if (nw > 0) r += q35_block_dot_f32acc(p, (nw + 1) / 2, grid, x, nw);
-    return r;
+    if (nw > 0) { /* the short last block: same lookups, x loaded under masks */
+        uint8_t cb[Q35_BLOCK_CODES] = {0};
+        q35_unpack_codes_fast(p + 1, (nw + 1) / 2, cb);
+        __m512i c = _mm512_loadu_si512(cb);
+        __m512i gx = _mm512_permutex2var_epi8(tx0, c, tx1);
+        __m512i gy = _mm512_permutex2var_epi8(ty0, c, ty1);
+        __m512i lo = _mm512_unpacklo_epi8(gx, gy), hi = _mm512_unpackhi_epi8(gx, gy);
+        __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+        for (int L = 0; L < 4 && 32 * L < nw; L++) {
+            int a = nw - 32 * L, b = a - 16;
+            __mmask16 ka = (__mmask16)(a >= 16 ? 0xffffu : (1u << a) - 1);
+            __mmask16 kb = (__mmask16)(b >= 16 ? 0xffffu : b > 0 ? (1u << b) - 1 : 0);
+            __m128i wl = L == 0 ? _mm512_extracti32x4_epi32(lo, 0) : L == 1 ? _mm512_extracti32x4_epi32(lo, 1)
+                       : L == 2 ? _mm512_extracti32x4_epi32(lo, 2) : _mm512_extracti32x4_epi32(lo, 3);
+            __m128i wh = L == 0 ? _mm512_extracti32x4_epi32(hi, 0) : L == 1 ? _mm512_extracti32x4_epi32(hi, 1)
+                       : L == 2 ? _mm512_extracti32x4_epi32(hi, 2) : _mm512_extracti32x4_epi32(hi, 3);
+            s0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(wl)), _mm512_maskz_loadu_ps(ka, x + 32 * L), s0);
+            s1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(wh)), _mm512_maskz_loadu_ps(kb, x + 32 * L + 16), s1);
+        }
+        acc = _mm512_fmadd_ps(_mm512_set1_ps(q35_scale_bits(p[0])), _mm512_add_ps(s0, s1), acc);
+    }
+    return _mm512_reduce_add_ps(acc);
 }
 
 T_AVX512 float q35_dot_f32_avx512(const void *row, const float *x, int64_t n)

@@ -32,8 +32,9 @@ int q35_tokenize(const q35_tokenizer *t, const char *text, size_t len, int add_b
  * their byte, control tokens give "". *len receives the length (bytes may include NUL). */
 const char *q35_token_text(const q35_tokenizer *t, int prev, int tok, size_t *len);
 
-/* Appends the printable form of `tok` to a buffer: like q35_token_text, but a lone
- * byte that is neither printable nor whitespace is skipped, as llama2.c's safe_printf does. */
+/* The printable form of `tok` after `prev`, in *text / *len: like q35_token_text, but a
+ * lone byte that is neither printable nor whitespace gives *len = 0, as llama2.c's
+ * safe_printf skips it. Returns 0. */
 int q35_token_printable(const q35_tokenizer *t, int prev, int tok, const char **text, size_t *len);
 
 #ifdef __cplusplus

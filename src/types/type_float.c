@@ -19,66 +19,47 @@ static float f32_dot_ref(const void *row, const float *x, int64_t n)
     return (float)s;
 }
 
-/* ---- f16 ---- */
+/* ---- f16 and bf16: 16-bit floats that differ only in the conversion ---- */
+typedef float (*h2f_fn)(uint16_t);
+typedef uint16_t (*f2h_fn)(float);
+
 static size_t f16_row_bytes(int64_t n) { return (size_t)n * 2u; }
-static void f16_to_float(const void *row, int64_t n, float *out)
+
+static void h16_to_float(const void *row, int64_t n, float *out, h2f_fn cvt)
 {
     const uint8_t *p = row;
     for (int64_t i = 0; i < n; i++) {
         uint16_t h;
         memcpy(&h, p + 2 * i, 2);
-        out[i] = q35_f16_to_f32(h);
+        out[i] = cvt(h);
     }
 }
-static void f16_from_float(const float *w, int64_t n, void *row)
+static void h16_from_float(const float *w, int64_t n, void *row, f2h_fn cvt)
 {
     uint8_t *p = row;
     for (int64_t i = 0; i < n; i++) {
-        uint16_t h = q35_f32_to_f16(w[i]);
+        uint16_t h = cvt(w[i]);
         memcpy(p + 2 * i, &h, 2);
     }
 }
-static float f16_dot_ref(const void *row, const float *x, int64_t n)
+static float h16_dot_ref(const void *row, const float *x, int64_t n, h2f_fn cvt)
 {
     const uint8_t *p = row;
     double s = 0;
     for (int64_t i = 0; i < n; i++) {
         uint16_t h;
         memcpy(&h, p + 2 * i, 2);
-        s += (double)q35_f16_to_f32(h) * (double)x[i];
+        s += (double)cvt(h) * (double)x[i];
     }
     return (float)s;
 }
 
-/* ---- bf16 ---- */
-static void bf16_to_float(const void *row, int64_t n, float *out)
-{
-    const uint8_t *p = row;
-    for (int64_t i = 0; i < n; i++) {
-        uint16_t h;
-        memcpy(&h, p + 2 * i, 2);
-        out[i] = q35_bf16_to_f32(h);
-    }
-}
-static void bf16_from_float(const float *w, int64_t n, void *row)
-{
-    uint8_t *p = row;
-    for (int64_t i = 0; i < n; i++) {
-        uint16_t h = q35_f32_to_bf16(w[i]);
-        memcpy(p + 2 * i, &h, 2);
-    }
-}
-static float bf16_dot_ref(const void *row, const float *x, int64_t n)
-{
-    const uint8_t *p = row;
-    double s = 0;
-    for (int64_t i = 0; i < n; i++) {
-        uint16_t h;
-        memcpy(&h, p + 2 * i, 2);
-        s += (double)q35_bf16_to_f32(h) * (double)x[i];
-    }
-    return (float)s;
-}
+static void f16_to_float(const void *row, int64_t n, float *out) { h16_to_float(row, n, out, q35_f16_to_f32); }
+static void f16_from_float(const float *w, int64_t n, void *row) { h16_from_float(w, n, row, q35_f32_to_f16); }
+static float f16_dot_ref(const void *row, const float *x, int64_t n) { return h16_dot_ref(row, x, n, q35_f16_to_f32); }
+static void bf16_to_float(const void *row, int64_t n, float *out) { h16_to_float(row, n, out, q35_bf16_to_f32); }
+static void bf16_from_float(const float *w, int64_t n, void *row) { h16_from_float(w, n, row, q35_f32_to_bf16); }
+static float bf16_dot_ref(const void *row, const float *x, int64_t n) { return h16_dot_ref(row, x, n, q35_bf16_to_f32); }
 
 /* ---- q8_0: blocks of 32 int8 with one f16 scale (34 bytes); the last block of a row
  * is padded with zeros, as q35 pads its own blocks. */

@@ -54,6 +54,9 @@ void q35_model_free(q35_model *m);
 typedef struct q35_backend {
     const char *name;
     int n_threads;
+    /* 1: llama2.c's arithmetic everywhere, batches included (the model then uses the
+     * exact attention loops too); 0: batches may round differently for speed. */
+    int exact;
     /* y[r] = sum_c W[r][c] * x[c] for r < rows. */
     void (*matvec)(const struct q35_backend *be, const q35_matrix *w, const float *x, float *y);
     /* Y[t][r] = sum_c W[r][c] * X[t][c] for t < n; X is n x cols, Y is n x rows. */

@@ -33,5 +33,5 @@ static void ref_matmul(const q35_backend *be, const q35_matrix *w, const float *
 
 void q35_backend_ref_init(q35_backend *be)
 {
-    *be = (q35_backend){.name = "ref", .n_threads = 1, .matvec = ref_matvec, .matmul = ref_matmul};
+    *be = (q35_backend){.name = "ref", .n_threads = 1, .exact = 1, .matvec = ref_matvec, .matmul = ref_matmul};
 }

@@ -31,10 +31,6 @@ static void embed(const q35_matrix *e, int token, float *out)
     e->traits->to_float(e->data + (size_t)token * e->row_bytes, e->cols, out);
 }
 
-/* A backend whose name is "ref" promises llama2.c's arithmetic everywhere, batches
- * included; the others may trade the last bits for speed. */
-static int is_reference(const q35_backend *be) { return !strcmp(be->name, "ref"); }
-
 /* Causal multi-head attention with grouped KV heads, exactly as llama2.c: for queries
  * s->q[0..n) at positions pos0..pos0+n-1, scores q.k / sqrt(head_dim) over positions
  * 0..pos, softmax, then the weighted sum of values in position order, into s->xb.
@@ -157,7 +153,7 @@ const float *q35_forward(const q35_model *m, const q35_backend *be, q35_state *s
             memcpy(ROW(s->key_cache + loff, pos0 + t, kv_dim), ROW(s->k, t, kv_dim), (size_t)kv_dim * sizeof(float));
             memcpy(ROW(s->value_cache + loff, pos0 + t, kv_dim), ROW(s->v, t, kv_dim), (size_t)kv_dim * sizeof(float));
         }
-        if (n == 1 || is_reference(be)) attention_exact(m, be, s, l, n, pos0);
+        if (n == 1 || be->exact) attention_exact(m, be, s, l, n, pos0);
         else attention_batched(m, be, s, l, n, pos0);
         linear(be, &L->wo, s->xb, n, s->xb2);
         for (int t = 0; t < n; t++) q35_add(ROW(s->x, t, dim), ROW(s->xb2, t, dim), dim);

@@ -114,15 +114,7 @@ static void write_copy(const q35_ckpt *c, const char *path, edit_fn edit, const 
 static void compare(const q35_ckpt *a, const q35_ckpt *b)
 {
     assert_memory_equal(&a->cfg, &b->cfg, sizeof a->cfg);
-    assert_int_equal(a->vocab.n, b->vocab.n);
-    for (int i = 0; i < a->vocab.n; i++) {
-        assert_string_equal(a->vocab.pieces[i], b->vocab.pieces[i]);
-        assert_true(a->vocab.scores[i] == b->vocab.scores[i]);
-        assert_int_equal(a->vocab.types[i], b->vocab.types[i]);
-    }
-    assert_int_equal(a->vocab.bos, b->vocab.bos);
-    assert_int_equal(a->vocab.eos, b->vocab.eos);
-    assert_int_equal(a->vocab.unk, b->vocab.unk);
+    t_assert_same_vocab(&a->vocab, &b->vocab);
     assert_int_equal(a->n_tensors, b->n_tensors);
     for (int i = 0; i < a->n_tensors; i++) {
         const q35_tensor *t = &a->tensors[i], *u = q35_ckpt_find(b, t->name);

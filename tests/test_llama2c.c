@@ -47,17 +47,7 @@ static void compare_ckpts(const q35_ckpt *a, const q35_ckpt *b, int same_ctx)
     assert_true(x->norm_eps == y->norm_eps);
     assert_true(x->rope_base == y->rope_base);
 
-    assert_int_equal(a->vocab.n, b->vocab.n);
-    for (int i = 0; i < a->vocab.n; i++) {
-        assert_string_equal(a->vocab.pieces[i], b->vocab.pieces[i]);
-        assert_true(a->vocab.scores[i] == b->vocab.scores[i]);
-        assert_int_equal(a->vocab.types[i], b->vocab.types[i]);
-    }
-    assert_int_equal(a->vocab.bos, b->vocab.bos);
-    assert_int_equal(a->vocab.eos, b->vocab.eos);
-    assert_int_equal(a->vocab.unk, b->vocab.unk);
-    assert_int_equal(a->vocab.add_bos, b->vocab.add_bos);
-    assert_int_equal(a->vocab.add_space_prefix, b->vocab.add_space_prefix);
+    t_assert_same_vocab(&a->vocab, &b->vocab);
 
     assert_int_equal(a->n_tensors, b->n_tensors);
     for (int i = 0; i < a->n_tensors; i++) {

@@ -1,5 +1,7 @@
 #include "test_support.h"
 
+#include "q35/ckpt.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,4 +78,19 @@ int t_write_file(const char *path, const void *data, size_t len)
     if (!f) return -1;
     size_t w = fwrite(data, 1, len, f);
     return (fclose(f) == 0 && w == len) ? 0 : -1;
+}
+
+void t_assert_same_vocab(const q35_vocab *a, const q35_vocab *b)
+{
+    assert_int_equal(a->n, b->n);
+    for (int i = 0; i < a->n; i++) {
+        assert_string_equal(a->pieces[i], b->pieces[i]);
+        assert_true(a->scores[i] == b->scores[i]);
+        assert_int_equal(a->types[i], b->types[i]);
+    }
+    assert_int_equal(a->bos, b->bos);
+    assert_int_equal(a->eos, b->eos);
+    assert_int_equal(a->unk, b->unk);
+    assert_int_equal(a->add_bos, b->add_bos);
+    assert_int_equal(a->add_space_prefix, b->add_space_prefix);
 }

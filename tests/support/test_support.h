@@ -23,6 +23,9 @@ uint64_t t_seed(void);
 uint64_t t_rand_u64(uint64_t *s);
 float t_rand_uniform(uint64_t *s);   /* [0, 1) */
 float t_rand_normal(uint64_t *s);
+/* Asserts two vocabularies are identical: pieces, scores, types, special ids. */
+struct q35_vocab;
+void t_assert_same_vocab(const struct q35_vocab *a, const struct q35_vocab *b);
 /* Writes len bytes to path; returns 0 on success. */
 int t_write_file(const char *path, const void *data, size_t len);
 

@@ -35,6 +35,7 @@ int cmd_perplexity(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_bench_gemm(int argc, char **argv);
 int cmd_study(int argc, char **argv);
 
 #endif

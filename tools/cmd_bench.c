@@ -79,14 +79,16 @@ int cmd_bench(int argc, char **argv)
         {"--seed", CLI_U64, &seed, "S", "random seed for the matrix"},
         {"--json", CLI_STR, &json, "PATH", "write the results as JSON"},
     };
-    if (argc > 1 && !strcmp(argv[1], "matvec")) { /* the only CPU benchmark so far */
+    if (argc > 1 && !strcmp(argv[1], "gemm")) return cmd_bench_gemm(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "matvec")) {
         argv[1] = argv[0];
         argc--;
         argv++;
     }
     int rc = cli_parse(argc, argv,
-                       "usage: q35 bench [matvec] [--rows N] [--cols K] [--iterations N] [--types LIST] [--json PATH]\n"
-                       "CPU matrix-vector product y = W x for each weight type on the same random matrix.",
+                       "usage: q35 bench [matvec] | q35 bench gemm ... [--rows N] [--cols K] [--iterations N] [--types LIST] [--json PATH]\n"
+                       "CPU matrix-vector product y = W x for each weight type on the same random matrix.\n"
+                       "q35 bench gemm --help: the GPU benchmark (CUDA builds).",
                        opts, (int)(sizeof opts / sizeof opts[0]));
     if (rc == 1) return 0;
     if (rc) return 2;

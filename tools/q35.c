@@ -10,7 +10,7 @@ static const cli_cmd commands[] = {
     {"perplexity", "perplexity and KL-divergence by llama.cpp's method", cmd_perplexity},
     {"info", "list a model's tensors, types and bits/weight", cmd_info},
     {"synth", "write a small synthetic LLaMA (the embedded default model)", cmd_synth},
-    {"bench", "CPU kernel benchmarks (3.5-bit matvec against F32)", cmd_bench},
+    {"bench", "benchmarks: CPU matvec (bench matvec), GPU GEMM (bench gemm)", cmd_bench},
     {"study", "compare the 3.5-bit code candidates on a model's weights", cmd_study},
 };
 #define N_COMMANDS ((int)(sizeof commands / sizeof commands[0]))

@@ -1,0 +1,296 @@
+/* The 3.5-bit GPU kernels. Weights come in the tile layout (q35/gpu_layout.h): a warp
+ * owns one 16-row x 128-column tile at a time; each lane loads its 32 codes with three
+ * coalesced loads (16 + 8 + 4 bytes) and turns them, four at a time, into the A
+ * registers of mma.m16n8k16 by one shift and one mask per plane plus a table lookup.
+ *
+ * The lookup table maps a 7-bit code to the pair (G[c][0], G[c][1]) as a half2. It is
+ * replicated 32 times in shared memory, copy L in bank L, so lane L always reads bank L:
+ * a warp's 32 lookups never conflict, whatever the codes (16 KB per block). */
+#include <stdint.h>
+
+#include "q35_kernels.h"
+
+#define TILE_BYTES 912
+#define LUT_WORDS (128 * 32)
+
+__device__ __forceinline__ float scale_from_byte(uint32_t s)
+{
+    /* d = (8 + s%8) * 2^(s/8 - 27), built as float bits as the CPU kernels do */
+    uint32_t bits = s ? (((s >> 3) + 103u) << 23) | ((s & 7u) << 20) : 0u;
+    return __uint_as_float(bits);
+}
+
+__device__ __forceinline__ uint32_t pack_half2(float a, float b)
+{
+    __half2 h = __floats2half2_rn(a, b);
+    return *reinterpret_cast<uint32_t *>(&h);
+}
+
+/* lut[c * 32 + lane] = half2(G[c][0], G[c][1]); the grid's int8 values are exact in fp16. */
+__device__ void build_lut(uint32_t *lut, const int8_t *__restrict__ grid)
+{
+    for (int i = threadIdx.x; i < LUT_WORDS; i += blockDim.x) {
+        int c = i >> 5;
+        lut[i] = pack_half2((float)grid[2 * c], (float)grid[2 * c + 1]);
+    }
+}
+
+/* The four codes of k-tile j of this lane, as bytes 0..3 (slot order r = 0..3). */
+__device__ __forceinline__ uint32_t tile_codes(uint4 W, uint2 C, uint32_t B, int j)
+{
+    uint32_t w = (j >> 1) == 0 ? W.x : (j >> 1) == 1 ? W.y : (j >> 1) == 2 ? W.z : W.w;
+    uint32_t c = (j >> 2) == 0 ? C.x : C.y;
+    return ((w >> (4 * (j & 1))) & 0x0F0F0F0Fu) | (((c >> (2 * (j & 3))) & 0x03030303u) << 4) |
+           (((B >> j) & 0x01010101u) << 6);
+}
+
+/* X[m][k], X[m][k+1] as a half2, zero outside M x K. */
+__device__ __forceinline__ uint32_t load_x2(const __half *__restrict__ X, int M, int K, int m, int k)
+{
+    if (m >= M) return 0u;
+    __half lo = k < K ? X[(size_t)m * K + k] : __float2half(0.0f);
+    __half hi = k + 1 < K ? X[(size_t)m * K + k + 1] : __float2half(0.0f);
+    __half2 h = __halves2half2(lo, hi);
+    return *reinterpret_cast<uint32_t *>(&h);
+}
+
+#if defined(Q35_GPU_HAVE_MMA)
+__device__ __forceinline__ void mma16816(float *c, const uint32_t *a, const uint32_t *b)
+{
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+                 "{%0,%1,%2,%3};\n"
+                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+}
+
+struct tile_regs {
+    uint4 W;
+    uint2 C;
+    uint32_t B;
+    uint32_t s0, s1;
+};
+
+__device__ __forceinline__ void load_tile(tile_regs &t, const uint8_t *__restrict__ tile, int lane, int g)
+{
+    t.W = __ldg(reinterpret_cast<const uint4 *>(tile) + lane);
+    t.C = __ldg(reinterpret_cast<const uint2 *>(tile + 512) + lane);
+    t.B = __ldg(reinterpret_cast<const uint32_t *>(tile + 768) + lane);
+    t.s0 = __ldg(tile + 896 + g);
+    t.s1 = __ldg(tile + 896 + g + 8);
+}
+
+/* Block = 8 warps. Warp w of block (x, y) owns k-blocks kb0 .. kb0+KBW-1 with
+ * kb0 = (8y + w) KBW, keeps the activations of those columns in registers as mma B
+ * fragments, and walks the strips of block x. Partial sums over its k-blocks go to Y
+ * with one atomic add per output: the other k-ranges add theirs. */
+template <int NT, int KBW>
+__global__ void __launch_bounds__(256) mm_small_kernel(const uint8_t *__restrict__ tiles,
+                                                       const int8_t *__restrict__ grid, int N, int K,
+                                                       int strips, int kblocks, const __half *__restrict__ X,
+                                                       int M, float *__restrict__ Y, int strips_per_cta)
+{
+    __shared__ uint32_t lut[LUT_WORDS];
+    build_lut(lut, grid);
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, c = lane & 3;
+    const int kb0 = (blockIdx.y * 8 + warp) * KBW;
+
+    uint32_t b[KBW][8][NT][2];
+#pragma unroll
+    for (int kk = 0; kk < KBW; kk++)
+#pragma unroll
+        for (int j = 0; j < 8; j++)
+#pragma unroll
+            for (int nt = 0; nt < NT; nt++) {
+                int k = (kb0 + kk) * 128 + 16 * j + 2 * c;
+                b[kk][j][nt][0] = load_x2(X, M, K, nt * 8 + g, k);
+                b[kk][j][nt][1] = load_x2(X, M, K, nt * 8 + g, k + 8);
+            }
+    __syncthreads();
+    if (kb0 >= kblocks) return;
+    const int nkb = kblocks - kb0 < KBW ? kblocks - kb0 : KBW;
+    const int s_begin = blockIdx.x * strips_per_cta;
+    const int s_end = s_begin + strips_per_cta < strips ? s_begin + strips_per_cta : strips;
+
+    tile_regs cur[KBW], nxt[KBW];
+#pragma unroll
+    for (int kk = 0; kk < KBW; kk++)
+        if (kk < nkb && s_begin < s_end)
+            load_tile(cur[kk], tiles + ((size_t)s_begin * kblocks + kb0 + kk) * TILE_BYTES, lane, g);
+
+    for (int s = s_begin; s < s_end; s++) {
+        /* prefetch the next strip's tiles while this one computes */
+#pragma unroll
+        for (int kk = 0; kk < KBW; kk++)
+            if (kk < nkb && s + 1 < s_end)
+                load_tile(nxt[kk], tiles + ((size_t)(s + 1) * kblocks + kb0 + kk) * TILE_BYTES, lane, g);
+        float out[NT][4];
+#pragma unroll
+        for (int nt = 0; nt < NT; nt++) out[nt][0] = out[nt][1] = out[nt][2] = out[nt][3] = 0.0f;
+#pragma unroll
+        for (int kk = 0; kk < KBW; kk++) {
+            if (kk >= nkb) break;
+            float acc[NT][4];
+#pragma unroll
+            for (int nt = 0; nt < NT; nt++) acc[nt][0] = acc[nt][1] = acc[nt][2] = acc[nt][3] = 0.0f;
+#pragma unroll
+            for (int j = 0; j < 8; j++) {
+                uint32_t codes = tile_codes(cur[kk].W, cur[kk].C, cur[kk].B, j);
+                uint32_t a[4];
+#pragma unroll
+                for (int r = 0; r < 4; r++) a[r] = lut[((codes >> (8 * r)) & 0x7Fu) * 32u + lane];
+#pragma unroll
+                for (int nt = 0; nt < NT; nt++) mma16816(acc[nt], a, b[kk][j][nt]);
+            }
+            const float d0 = scale_from_byte(cur[kk].s0), d1 = scale_from_byte(cur[kk].s1);
+#pragma unroll
+            for (int nt = 0; nt < NT; nt++) {
+                out[nt][0] += d0 * acc[nt][0];
+                out[nt][1] += d0 * acc[nt][1];
+                out[nt][2] += d1 * acc[nt][2];
+                out[nt][3] += d1 * acc[nt][3];
+            }
+        }
+        const int row0 = s * 16 + g, row1 = row0 + 8;
+#pragma unroll
+        for (int nt = 0; nt < NT; nt++) {
+            const int m0 = nt * 8 + 2 * c, m1 = m0 + 1;
+            if (row0 < N) {
+                if (m0 < M) atomicAdd(Y + (size_t)m0 * N + row0, out[nt][0]);
+                if (m1 < M) atomicAdd(Y + (size_t)m1 * N + row0, out[nt][1]);
+            }
+            if (row1 < N) {
+                if (m0 < M) atomicAdd(Y + (size_t)m0 * N + row1, out[nt][2]);
+                if (m1 < M) atomicAdd(Y + (size_t)m1 * N + row1, out[nt][3]);
+            }
+        }
+#pragma unroll
+        for (int kk = 0; kk < KBW; kk++) cur[kk] = nxt[kk];
+    }
+}
+#endif /* Q35_GPU_HAVE_MMA */
+
+/* One thread per output Y[m][row]: decode the row's codes from the tiles and sum in
+ * float. Slow and plain on purpose. */
+__global__ void mm_simt_kernel(const uint8_t *__restrict__ tiles, const int8_t *__restrict__ grid, int N, int K,
+                               int kblocks, const __half *__restrict__ X, int M, float *__restrict__ Y)
+{
+    const int row = blockIdx.x * blockDim.x + threadIdx.x, m = blockIdx.y;
+    if (row >= N || m >= M) return;
+    const int s = row / 16, rr = row % 16, gg = rr % 8, hi_row = rr / 8;
+    float sum = 0.0f;
+    for (int kb = 0; kb < kblocks; kb++) {
+        const uint8_t *tile = tiles + ((size_t)s * kblocks + kb) * TILE_BYTES;
+        const float d = scale_from_byte(tile[896 + rr]);
+        float bs = 0.0f;
+        for (int p = 0; p < 64; p++) {
+            const int k = kb * 128 + 2 * p;
+            if (k >= K) break;
+            const int lane = 4 * gg + p % 4, j = p / 8, r = hi_row + 2 * ((p % 8) / 4);
+            const uint32_t W = reinterpret_cast<const uint32_t *>(tile)[4 * lane + j / 2];
+            const uint32_t C = reinterpret_cast<const uint32_t *>(tile + 512)[2 * lane + j / 4];
+            const uint32_t B = reinterpret_cast<const uint32_t *>(tile + 768)[lane];
+            const uint32_t code = ((W >> (4 * (2 * r + j % 2))) & 15u) | (((C >> (2 * (4 * r + j % 4))) & 3u) << 4) |
+                                  (((B >> (8 * r + j)) & 1u) << 6);
+            bs += (float)grid[2 * code] * __half2float(X[(size_t)m * K + k]);
+            if (k + 1 < K) bs += (float)grid[2 * code + 1] * __half2float(X[(size_t)m * K + k + 1]);
+        }
+        sum += d * bs;
+    }
+    Y[(size_t)m * N + row] = sum;
+}
+
+/* Dequantize one tile per warp into fp16 rows: decode to a 16 x 128 staging tile in
+ * shared memory, then write whole rows with 16-byte stores. 4 warps per block. */
+__global__ void __launch_bounds__(128) dequant_kernel(const uint8_t *__restrict__ tiles,
+                                                      const int8_t *__restrict__ grid, int N, int K, int strips,
+                                                      int kblocks, __half *__restrict__ Wout)
+{
+    __shared__ uint32_t lut[LUT_WORDS];
+    __shared__ uint32_t stage[4][16][64 + 4]; /* half2 words; +4 keeps rows in different banks */
+    build_lut(lut, grid);
+    __syncthreads();
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, c = lane & 3;
+    const long t = (long)blockIdx.x * 4 + warp;
+    if (t >= (long)strips * kblocks) return;
+    const int s = (int)(t / kblocks), kb = (int)(t % kblocks);
+    const uint8_t *tile = tiles + (size_t)t * TILE_BYTES;
+    const uint4 W = __ldg(reinterpret_cast<const uint4 *>(tile) + lane);
+    const uint2 C = __ldg(reinterpret_cast<const uint2 *>(tile + 512) + lane);
+    const uint32_t B = __ldg(reinterpret_cast<const uint32_t *>(tile + 768) + lane);
+    const float d0 = scale_from_byte(tile[896 + g]), d1 = scale_from_byte(tile[896 + g + 8]);
+#pragma unroll
+    for (int j = 0; j < 8; j++) {
+        uint32_t codes = tile_codes(W, C, B, j);
+#pragma unroll
+        for (int r = 0; r < 4; r++) {
+            uint32_t v = lut[((codes >> (8 * r)) & 0x7Fu) * 32u + lane];
+            __half2 gv = *reinterpret_cast<__half2 *>(&v);
+            /* d * G in float is exact (4 x 7 significant bits); round once to fp16 */
+            float2 f = __half22float2(gv);
+            const float d = (r & 1) ? d1 : d0;
+            stage[warp][g + 8 * (r & 1)][8 * j + c + 4 * (r >> 1)] = pack_half2(d * f.x, d * f.y);
+        }
+    }
+    __syncwarp();
+    const int col0 = kb * 128;
+    const bool full = col0 + 128 <= K && (K % 8) == 0;
+    for (int i = lane; i < 16 * 16; i += 32) { /* 16 rows x 16 uint4 */
+        const int rr = i / 16, q = i % 16, row = s * 16 + rr;
+        if (row >= N) continue;
+        const uint32_t *src = &stage[warp][rr][4 * q];
+        if (full) {
+            uint4 v = make_uint4(src[0], src[1], src[2], src[3]);
+            *reinterpret_cast<uint4 *>(Wout + (size_t)row * K + col0 + 8 * q) = v;
+        } else {
+            const __half *hs = reinterpret_cast<const __half *>(src);
+            for (int e = 0; e < 8; e++) {
+                int col = col0 + 8 * q + e;
+                if (col < K) Wout[(size_t)row * K + col] = hs[e];
+            }
+        }
+    }
+}
+
+static int ceil_div(long a, long b) { return (int)((a + b - 1) / b); }
+
+extern "C" gpuError_t q35_gpu_mm_simt(const q35_gpu_weights *w, const __half *X, int M, float *Y, gpuStream_t st)
+{
+    dim3 grid(ceil_div(w->n, 128), M);
+    int kblocks = ceil_div(w->k, 128);
+    mm_simt_kernel<<<grid, 128, 0, st>>>(w->tiles, w->grid, w->n, w->k, kblocks, X, M, Y);
+    return gpuGetLastError();
+}
+
+extern "C" gpuError_t q35_gpu_dequant(const q35_gpu_weights *w, __half *W, gpuStream_t st)
+{
+    int strips = ceil_div(w->n, 16), kblocks = ceil_div(w->k, 128);
+    dequant_kernel<<<ceil_div((long)strips * kblocks, 4), 128, 0, st>>>(w->tiles, w->grid, w->n, w->k, strips,
+                                                                         kblocks, W);
+    return gpuGetLastError();
+}
+
+#if defined(Q35_GPU_HAVE_MMA)
+template <int NT, int KBW>
+static gpuError_t launch_small(const q35_gpu_weights *w, const __half *X, int M, float *Y, gpuStream_t st)
+{
+    const int strips = ceil_div(w->n, 16), kblocks = ceil_div(w->k, 128);
+    const int ky = ceil_div(kblocks, 8 * KBW);
+    /* enough blocks to fill the chip several times over, each walking a run of strips */
+    int per = 1;
+    while ((long)ceil_div(strips, per * 2) * ky >= 1056) per *= 2;
+    dim3 grid(ceil_div(strips, per), ky);
+    mm_small_kernel<NT, KBW><<<grid, 256, 0, st>>>(w->tiles, w->grid, w->n, w->k, strips, kblocks, X, M, Y, per);
+    return gpuGetLastError();
+}
+#endif
+
+extern "C" gpuError_t q35_gpu_mm_small(const q35_gpu_weights *w, const __half *X, int M, float *Y, gpuStream_t st)
+{
+    gpuError_t e = gpuMemsetAsync(Y, 0, sizeof(float) * (size_t)M * (size_t)w->n, st);
+    if (e != gpuSuccess) return e;
+#if defined(Q35_GPU_HAVE_MMA)
+    if (M <= 8) return launch_small<1, 2>(w, X, M, Y, st);
+    if (M <= 16) return launch_small<2, 1>(w, X, M, Y, st);
+#endif
+    return q35_gpu_mm_simt(w, X, M, Y, st);
+}

@@ -1,20 +1,30 @@
 #!/usr/bin/env bash
-# Runs on the GPU machine from the repository root (see scripts/devpack.sh): the device
-# correctness test, then the benchmark sweep, with results under $OUT.
+# Runs on the GPU machine from the repository root (see scripts/devpack.sh), with
+# results under $OUT:
+#   all     the device correctness test, then q35 bench gemm --sweep
+#   test    the device test only
+#   bench   the sweep only
+#   decode  batch 1 and 16 at the four LLaMA-70B shapes, plus a SASS histogram
 set -uo pipefail
 OUT=${OUT:-/tmp/out}
 mkdir -p "$OUT"
-cublas=$(ls -d /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib 2>/dev/null | head -1)
-extra=$(python3 -c "import nvidia, os; print(':'.join(os.path.join(p, 'cu13', 'lib') for p in nvidia.__path__))" 2>/dev/null || true)
-export LD_LIBRARY_PATH="$PWD/devrun/lib:${cublas}:${extra}:${LD_LIBRARY_PATH:-}"
-nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv
-ldd devrun/q35 | grep -E "not found|cublas" || true
+cublas=$(ls -d /usr/local/cuda/lib64 2>/dev/null | head -1)
+export LD_LIBRARY_PATH="$PWD/devrun/lib:${cublas}:${LD_LIBRARY_PATH:-}"
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv,noheader
 what=${1:-all}
 if [ "$what" = all ] || [ "$what" = test ]; then
     echo "== device test"
-    ./devrun/test_cuda_gemm 2>&1 | tee "$OUT/test_cuda_gemm.log" | tail -40
+    ./devrun/test_cuda_gemm 2>&1 | tee "$OUT/test_cuda_gemm.log" | tail -12
 fi
 if [ "$what" = all ] || [ "$what" = bench ]; then
     echo "== q35 bench gemm --sweep"
     ./devrun/q35 bench gemm --sweep --json "$OUT/bench_gemm_sweep.json" 2>&1 | tee "$OUT/bench_gemm_sweep.md"
+fi
+if [ "$what" = decode ]; then
+    for m in 1 16; do for s in 8192x8192 1024x8192 28672x8192 8192x28672; do
+        ./devrun/q35 bench gemm --matrix-size ${m}x$s --iterations 100 | tail -1
+    done; done
+    cuobjdump -sass devrun/q35 > "$OUT/q35.sass" 2>/dev/null
+    awk '/Function : .*mm_small_kernelILi1ELi2E/{f=1;next} /Function :/{f=0} f' "$OUT/q35.sass" |
+        grep -oE '^ +/\*[0-9a-f]{4}\*/ +[A-Z0-9_.]+' | awk '{print $2}' | sed 's/\..*//' | sort | uniq -c | sort -rn | head -20
 fi

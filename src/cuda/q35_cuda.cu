@@ -21,6 +21,7 @@ struct q35_cuda {
     void *work;       /* fp16 copy of a dequantized matrix */
     size_t work_bytes;
     char name[320];
+    int sms;
 };
 
 #define CK(call)                                                                                          \
@@ -50,6 +51,7 @@ extern "C" int q35_cuda_open(q35_cuda **out, q35_err *err)
         free(c);
         return q35_fail(err, "cuda: cudaGetDeviceProperties: %s", gpuGetErrorString(e));
     }
+    c->sms = p.multiProcessorCount;
     snprintf(c->name, sizeof c->name, "%s, %d SMs, sm_%d%d, %.0f MB L2", p.name, p.multiProcessorCount, p.major,
              p.minor, p.l2CacheSize / 1e6);
     if ((e = gpuStreamCreate(&c->stream)) != gpuSuccess) {
@@ -117,15 +119,15 @@ static int ensure_work(q35_cuda *c, size_t bytes, q35_err *err)
     return 0;
 }
 
-static q35_gpu_weights weights_of(const q35_cuda_matrix *w)
+static q35_gpu_weights weights_of(const q35_cuda *c, const q35_cuda_matrix *w)
 {
-    q35_gpu_weights g = {w->tiles, w->grid, (int)w->n, (int)w->k};
+    q35_gpu_weights g = {w->tiles, w->grid, (int)w->n, (int)w->k, c->sms};
     return g;
 }
 
 extern "C" int q35_cuda_dequant(q35_cuda *c, const q35_cuda_matrix *w, void *w_f16, q35_err *err)
 {
-    q35_gpu_weights g = weights_of(w);
+    q35_gpu_weights g = weights_of(c, w);
     CK(q35_gpu_dequant(&g, (__half *)w_f16, c->stream));
     return 0;
 }
@@ -146,7 +148,7 @@ extern "C" int q35_cuda_matmul(q35_cuda *c, const q35_cuda_matrix *w, const void
 {
     if (m < 1) return q35_fail(err, "cuda: matmul with m = %d", m);
     if (path == Q35_CUDA_AUTO) path = m <= 16 ? Q35_CUDA_MMA : Q35_CUDA_DEQUANT_CUBLAS;
-    q35_gpu_weights g = weights_of(w);
+    q35_gpu_weights g = weights_of(c, w);
     switch (path) {
     case Q35_CUDA_MMA:
         if (m > 16) return q35_fail(err, "cuda: the mma path takes m <= 16, not %d", m);

@@ -48,6 +48,8 @@ __device__ __forceinline__ uint32_t tile_codes(uint4 W, uint2 C, uint32_t B, int
 __device__ __forceinline__ uint32_t load_x2(const __half *__restrict__ X, int M, int K, int m, int k)
 {
     if (m >= M) return 0u;
+    if ((K & 1) == 0 && k + 1 < K) /* aligned pair: one 4-byte load */
+        return __ldg(reinterpret_cast<const unsigned int *>(X + (size_t)m * K + k));
     __half lo = k < K ? X[(size_t)m * K + k] : __float2half(0.0f);
     __half hi = k + 1 < K ? X[(size_t)m * K + k + 1] : __float2half(0.0f);
     __half2 h = __halves2half2(lo, hi);
@@ -275,9 +277,13 @@ static gpuError_t launch_small(const q35_gpu_weights *w, const __half *X, int M,
 {
     const int strips = ceil_div(w->n, 16), kblocks = ceil_div(w->k, 128);
     const int ky = ceil_div(kblocks, 8 * KBW);
-    /* enough blocks to fill the chip several times over, each walking a run of strips */
-    int per = 1;
-    while ((long)ceil_div(strips, per * 2) * ky >= 1056) per *= 2;
+    /* A persistent-style grid: as many blocks as fit on the chip at once, each walking a
+     * run of strips, so that building the 16 KB table and loading the activations into
+     * registers is paid once per block, not once per tile. */
+    int per_sm = 1;
+    cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, mm_small_kernel<NT, KBW>, 256, 0);
+    const int target = (per_sm > 0 ? per_sm : 1) * (w->sms > 0 ? w->sms : 132);
+    const int per = ceil_div((long)strips * ky, target);
     dim3 grid(ceil_div(strips, per), ky);
     mm_small_kernel<NT, KBW><<<grid, 256, 0, st>>>(w->tiles, w->grid, w->n, w->k, strips, kblocks, X, M, Y, per);
     return gpuGetLastError();

@@ -18,6 +18,7 @@ typedef struct q35_gpu_weights {
     const uint8_t *tiles; /* q35_tiles_bytes(n, k) bytes */
     const int8_t *grid;   /* 256 bytes */
     int n, k;             /* rows (outputs) and row length (reduction) */
+    int sms;              /* multiprocessors of the device, to size persistent grids */
 } q35_gpu_weights;
 
 /* Y = X W^T for M <= 16 with tensor cores, decoding codes straight into mma fragments.

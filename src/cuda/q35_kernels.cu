@@ -12,6 +12,7 @@
 
 #define TILE_BYTES 912
 #define LUT_WORDS (128 * 32)
+#define LUT64_WORDS (128 * 64)
 
 __device__ __forceinline__ float scale_from_byte(uint32_t s)
 {
@@ -26,13 +27,24 @@ __device__ __forceinline__ uint32_t pack_half2(float a, float b)
     return *reinterpret_cast<uint32_t *>(&h);
 }
 
-/* lut[c * 32 + lane] = half2(G[c][0], G[c][1]); the grid's int8 values are exact in fp16. */
+/* lut[c * STRIDE + lane] = half2(G[c][0], G[c][1]); the grid's int8 values are exact in
+ * fp16. With STRIDE 32 the table is 16 KB; with STRIDE 64 (32 KB, half of it unused) the
+ * byte offset of an entry is code * 256 + lane * 4, which one byte permute builds from
+ * the packed codes (see lut_offset). Either way lane L only ever reads bank L. */
+template <int STRIDE>
 __device__ void build_lut(uint32_t *lut, const int8_t *__restrict__ grid)
 {
-    for (int i = threadIdx.x; i < LUT_WORDS; i += blockDim.x) {
-        int c = i >> 5;
-        lut[i] = pack_half2((float)grid[2 * c], (float)grid[2 * c + 1]);
+    for (int i = threadIdx.x; i < 128 * 32; i += blockDim.x) {
+        int c = i >> 5, l = i & 31;
+        lut[c * STRIDE + l] = pack_half2((float)grid[2 * c], (float)grid[2 * c + 1]);
     }
+}
+
+/* Byte offset of code r (byte r of `codes`) in a STRIDE-64 table: byte 0 = lane * 4,
+ * byte 1 = the code, bytes 2-3 = 0 (taken from lane4's zero byte 1): one PRMT. */
+__device__ __forceinline__ uint32_t lut_offset(uint32_t codes, uint32_t lane4, int r)
+{
+    return __byte_perm(codes, lane4, 0x5504u | (uint32_t)(r << 4));
 }
 
 /* The four codes of k-tile j of this lane, as bytes 0..3 (slot order r = 0..3). */
@@ -91,10 +103,12 @@ __global__ void __launch_bounds__(256) mm_small_kernel(const uint8_t *__restrict
                                                        int strips, int kblocks, const __half *__restrict__ X,
                                                        int M, float *__restrict__ Y, int strips_per_cta)
 {
-    __shared__ uint32_t lut[LUT_WORDS];
-    build_lut(lut, grid);
+    __shared__ uint32_t lut[LUT64_WORDS];
+    build_lut<64>(lut, grid);
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, c = lane & 3;
     const int kb0 = (blockIdx.y * 8 + warp) * KBW;
+    const uint32_t lane4 = (uint32_t)lane * 4u;
+    const char *lutb = reinterpret_cast<const char *>(lut);
 
     uint32_t b[KBW][8][NT][2];
 #pragma unroll
@@ -139,7 +153,8 @@ __global__ void __launch_bounds__(256) mm_small_kernel(const uint8_t *__restrict
                 uint32_t codes = tile_codes(cur[kk].W, cur[kk].C, cur[kk].B, j);
                 uint32_t a[4];
 #pragma unroll
-                for (int r = 0; r < 4; r++) a[r] = lut[((codes >> (8 * r)) & 0x7Fu) * 32u + lane];
+                for (int r = 0; r < 4; r++)
+                    a[r] = *reinterpret_cast<const uint32_t *>(lutb + lut_offset(codes, lane4, r));
 #pragma unroll
                 for (int nt = 0; nt < NT; nt++) mma16816(acc[nt], a, b[kk][j][nt]);
             }
@@ -209,7 +224,7 @@ __global__ void __launch_bounds__(128) dequant_kernel(const uint8_t *__restrict_
 {
     __shared__ uint32_t lut[LUT_WORDS];
     __shared__ uint32_t stage[4][16][64 + 4]; /* half2 words; +4 keeps rows in different banks */
-    build_lut(lut, grid);
+    build_lut<32>(lut, grid);
     __syncthreads();
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, c = lane & 3;
     const long t = (long)blockIdx.x * 4 + warp;

@@ -20,7 +20,7 @@ if [ "$what" = all ] || [ "$what" = bench ]; then
     echo "== q35 bench gemm --sweep"
     ./devrun/q35 bench gemm --sweep --json "$OUT/bench_gemm_sweep.json" 2>&1 | tee "$OUT/bench_gemm_sweep.md"
 fi
-if [ "$what" = decode ]; then
+if [ "$what" = decode ] || [ "$what" = testdecode ]; then
     for m in 1 16; do for s in 8192x8192 1024x8192 28672x8192 8192x28672; do
         ./devrun/q35 bench gemm --matrix-size ${m}x$s --iterations 100 | tail -1
     done; done

@@ -84,8 +84,11 @@ struct tile_regs {
     uint32_t s0, s1;
 };
 
-__device__ __forceinline__ void load_tile(tile_regs &t, const uint8_t *__restrict__ tile, int lane, int g)
+/* The lane's part of tile `t` (a byte offset from `tiles`, under 4 GB). */
+__device__ __forceinline__ void load_tile(tile_regs &t, const uint8_t *__restrict__ tiles, uint32_t off, int lane,
+                                          int g)
 {
+    const uint8_t *tile = tiles + off;
     t.W = __ldg(reinterpret_cast<const uint4 *>(tile) + lane);
     t.C = __ldg(reinterpret_cast<const uint2 *>(tile + 512) + lane);
     t.B = __ldg(reinterpret_cast<const uint32_t *>(tile + 768) + lane);
@@ -93,95 +96,115 @@ __device__ __forceinline__ void load_tile(tile_regs &t, const uint8_t *__restric
     t.s1 = __ldg(tile + 896 + g + 8);
 }
 
-/* Block = 8 warps. Warp w of block (x, y) owns k-blocks kb0 .. kb0+KBW-1 with
- * kb0 = (8y + w) KBW, keeps the activations of those columns in registers as mma B
- * fragments, and walks the strips of block x. Partial sums over its k-blocks go to Y
- * with one atomic add per output: the other k-ranges add theirs. */
-template <int NT, int KBW>
-__global__ void __launch_bounds__(256) mm_small_kernel(const uint8_t *__restrict__ tiles,
-                                                       const int8_t *__restrict__ grid, int N, int K,
-                                                       int strips, int kblocks, const __half *__restrict__ X,
-                                                       int M, float *__restrict__ Y, int strips_per_cta)
+__device__ __forceinline__ uint32_t lds32(uint32_t addr)
 {
-    __shared__ uint32_t lut[LUT64_WORDS];
+    uint32_t v;
+    asm volatile("ld.shared.b32 %0, [%1];\n" : "=r"(v) : "r"(addr));
+    return v;
+}
+
+/* One tile times the activations in b[8][NT][2], into out[NT][4] (rows g and g + 8,
+ * batch columns 2c and 2c + 1 of each n-tile). The table offset of code r of a k-tile is
+ * one PRMT: byte 0 = lane * 4 and bytes 2-3 from `ysrc`, byte 1 = the code plus the
+ * table's own byte 1 (added to all four codes at once), so that no add is left per
+ * lookup: 5 logic ops, 1 add, 4 PRMT, 4 LDS and NT HMMA per k-tile. */
+template <int NT>
+__device__ __forceinline__ void tile_mma(const tile_regs &t, const uint32_t (&b)[8][NT][2], uint32_t ysrc,
+                                         uint32_t badd, float (&out)[NT][4])
+{
+    float acc[NT][4];
+#pragma unroll
+    for (int nt = 0; nt < NT; nt++) acc[nt][0] = acc[nt][1] = acc[nt][2] = acc[nt][3] = 0.0f;
+#pragma unroll
+    for (int j = 0; j < 8; j++) {
+        const uint32_t codes = tile_codes(t.W, t.C, t.B, j) + badd;
+        uint32_t a[4];
+#pragma unroll
+        for (int r = 0; r < 4; r++) a[r] = lds32(__byte_perm(codes, ysrc, 0x7604u | (uint32_t)(r << 4)));
+#pragma unroll
+        for (int nt = 0; nt < NT; nt++) mma16816(acc[nt], a, b[j][nt]);
+    }
+    const float d0 = scale_from_byte(t.s0), d1 = scale_from_byte(t.s1);
+#pragma unroll
+    for (int nt = 0; nt < NT; nt++) {
+        out[nt][0] += d0 * acc[nt][0];
+        out[nt][1] += d0 * acc[nt][1];
+        out[nt][2] += d1 * acc[nt][2];
+        out[nt][3] += d1 * acc[nt][3];
+    }
+}
+
+template <int NT>
+__device__ __forceinline__ void add_out(float *__restrict__ Y, int N, int M, int s, int g, int c,
+                                        const float (&out)[NT][4])
+{
+    const int row0 = s * 16 + g, row1 = row0 + 8;
+#pragma unroll
+    for (int nt = 0; nt < NT; nt++) {
+        const int m0 = nt * 8 + 2 * c, m1 = m0 + 1;
+        if (row0 < N) {
+            if (m0 < M) atomicAdd(Y + (size_t)m0 * N + row0, out[nt][0]);
+            if (m1 < M) atomicAdd(Y + (size_t)m1 * N + row0, out[nt][1]);
+        }
+        if (row1 < N) {
+            if (m0 < M) atomicAdd(Y + (size_t)m0 * N + row1, out[nt][2]);
+            if (m1 < M) atomicAdd(Y + (size_t)m1 * N + row1, out[nt][3]);
+        }
+    }
+}
+
+/* Block = 8 warps. Warp w of block (x, y) owns k-block kb = 8y + w: it keeps the
+ * activations of those 128 columns in registers as mma B fragments and walks the strips
+ * of block x, with loads running two strips ahead (three tile buffers in rotation).
+ * Each strip's partial sums go to Y with atomic adds: the other k-blocks add theirs. */
+template <int NT>
+__global__ void __launch_bounds__(256, 3) mm_small_kernel(const uint8_t *__restrict__ tiles,
+                                                          const int8_t *__restrict__ grid, int N, int K,
+                                                          int strips, int kblocks, const __half *__restrict__ X,
+                                                          int M, float *__restrict__ Y, int strips_per_cta)
+{
+    __shared__ __align__(1024) uint32_t lut[LUT64_WORDS];
     build_lut<64>(lut, grid);
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, c = lane & 3;
-    const int kb0 = (blockIdx.y * 8 + warp) * KBW;
-    const uint32_t lane4 = (uint32_t)lane * 4u;
-    const char *lutb = reinterpret_cast<const char *>(lut);
+    const int kb = blockIdx.y * 8 + warp;
+    const uint32_t base = (uint32_t)__cvta_generic_to_shared(lut);
+    /* the offset trick needs byte 0 of the table address zero and byte 1 small */
+    if ((base & 0xFFu) != 0u || ((base >> 8) & 0xFFu) > 128u) __trap();
+    const uint32_t ysrc = (uint32_t)lane * 4u | (base & 0xFFFF0000u);
+    const uint32_t badd = ((base >> 8) & 0xFFu) * 0x01010101u;
 
-    uint32_t b[KBW][8][NT][2];
+    uint32_t b[8][NT][2];
 #pragma unroll
-    for (int kk = 0; kk < KBW; kk++)
-#pragma unroll
-        for (int j = 0; j < 8; j++)
-#pragma unroll
-            for (int nt = 0; nt < NT; nt++) {
-                int k = (kb0 + kk) * 128 + 16 * j + 2 * c;
-                b[kk][j][nt][0] = load_x2(X, M, K, nt * 8 + g, k);
-                b[kk][j][nt][1] = load_x2(X, M, K, nt * 8 + g, k + 8);
-            }
-    __syncthreads();
-    if (kb0 >= kblocks) return;
-    const int nkb = kblocks - kb0 < KBW ? kblocks - kb0 : KBW;
-    const int s_begin = blockIdx.x * strips_per_cta;
-    const int s_end = s_begin + strips_per_cta < strips ? s_begin + strips_per_cta : strips;
-
-    tile_regs cur[KBW], nxt[KBW];
-#pragma unroll
-    for (int kk = 0; kk < KBW; kk++)
-        if (kk < nkb && s_begin < s_end)
-            load_tile(cur[kk], tiles + ((size_t)s_begin * kblocks + kb0 + kk) * TILE_BYTES, lane, g);
-
-    for (int s = s_begin; s < s_end; s++) {
-        /* prefetch the next strip's tiles while this one computes */
-#pragma unroll
-        for (int kk = 0; kk < KBW; kk++)
-            if (kk < nkb && s + 1 < s_end)
-                load_tile(nxt[kk], tiles + ((size_t)(s + 1) * kblocks + kb0 + kk) * TILE_BYTES, lane, g);
-        float out[NT][4];
-#pragma unroll
-        for (int nt = 0; nt < NT; nt++) out[nt][0] = out[nt][1] = out[nt][2] = out[nt][3] = 0.0f;
-#pragma unroll
-        for (int kk = 0; kk < KBW; kk++) {
-            if (kk >= nkb) break;
-            float acc[NT][4];
-#pragma unroll
-            for (int nt = 0; nt < NT; nt++) acc[nt][0] = acc[nt][1] = acc[nt][2] = acc[nt][3] = 0.0f;
-#pragma unroll
-            for (int j = 0; j < 8; j++) {
-                uint32_t codes = tile_codes(cur[kk].W, cur[kk].C, cur[kk].B, j);
-                uint32_t a[4];
-#pragma unroll
-                for (int r = 0; r < 4; r++)
-                    a[r] = *reinterpret_cast<const uint32_t *>(lutb + lut_offset(codes, lane4, r));
-#pragma unroll
-                for (int nt = 0; nt < NT; nt++) mma16816(acc[nt], a, b[kk][j][nt]);
-            }
-            const float d0 = scale_from_byte(cur[kk].s0), d1 = scale_from_byte(cur[kk].s1);
-#pragma unroll
-            for (int nt = 0; nt < NT; nt++) {
-                out[nt][0] += d0 * acc[nt][0];
-                out[nt][1] += d0 * acc[nt][1];
-                out[nt][2] += d1 * acc[nt][2];
-                out[nt][3] += d1 * acc[nt][3];
-            }
-        }
-        const int row0 = s * 16 + g, row1 = row0 + 8;
+    for (int j = 0; j < 8; j++)
 #pragma unroll
         for (int nt = 0; nt < NT; nt++) {
-            const int m0 = nt * 8 + 2 * c, m1 = m0 + 1;
-            if (row0 < N) {
-                if (m0 < M) atomicAdd(Y + (size_t)m0 * N + row0, out[nt][0]);
-                if (m1 < M) atomicAdd(Y + (size_t)m1 * N + row0, out[nt][1]);
-            }
-            if (row1 < N) {
-                if (m0 < M) atomicAdd(Y + (size_t)m0 * N + row1, out[nt][2]);
-                if (m1 < M) atomicAdd(Y + (size_t)m1 * N + row1, out[nt][3]);
-            }
+            int k = kb * 128 + 16 * j + 2 * c;
+            b[j][nt][0] = load_x2(X, M, K, nt * 8 + g, k);
+            b[j][nt][1] = load_x2(X, M, K, nt * 8 + g, k + 8);
         }
-#pragma unroll
-        for (int kk = 0; kk < KBW; kk++) cur[kk] = nxt[kk];
+    __syncthreads();
+    if (kb >= kblocks) return;
+    const int s_begin = blockIdx.x * strips_per_cta;
+    const int s_end = s_begin + strips_per_cta < strips ? s_begin + strips_per_cta : strips;
+    const uint32_t stride = (uint32_t)kblocks * TILE_BYTES;
+    uint32_t off = ((uint32_t)s_begin * (uint32_t)kblocks + (uint32_t)kb) * TILE_BYTES;
+
+    tile_regs t0, t1, t2;
+    if (s_begin < s_end) load_tile(t0, tiles, off, lane, g);
+    if (s_begin + 1 < s_end) load_tile(t1, tiles, off + stride, lane, g);
+    for (int s = s_begin; s < s_end; s += 3, off += 3 * stride) {
+        float out[NT][4];
+#define Q35_STEP(CUR, NEXT2, I)                                                                          \
+    if (s + I < s_end) {                                                                                  \
+        if (s + I + 2 < s_end) load_tile(NEXT2, tiles, off + (I + 2) * stride, lane, g);                  \
+        _Pragma("unroll") for (int nt = 0; nt < NT; nt++) out[nt][0] = out[nt][1] = out[nt][2] = out[nt][3] = 0.0f; \
+        tile_mma<NT>(CUR, b, ysrc, badd, out);                                                            \
+        add_out<NT>(Y, N, M, s + I, g, c, out);                                                           \
+    }
+        Q35_STEP(t0, t2, 0)
+        Q35_STEP(t1, t0, 1)
+        Q35_STEP(t2, t1, 2)
+#undef Q35_STEP
     }
 }
 #endif /* Q35_GPU_HAVE_MMA */
@@ -287,20 +310,20 @@ extern "C" gpuError_t q35_gpu_dequant(const q35_gpu_weights *w, __half *W, gpuSt
 }
 
 #if defined(Q35_GPU_HAVE_MMA)
-template <int NT, int KBW>
+template <int NT>
 static gpuError_t launch_small(const q35_gpu_weights *w, const __half *X, int M, float *Y, gpuStream_t st)
 {
     const int strips = ceil_div(w->n, 16), kblocks = ceil_div(w->k, 128);
-    const int ky = ceil_div(kblocks, 8 * KBW);
+    const int ky = ceil_div(kblocks, 8);
     /* A persistent-style grid: as many blocks as fit on the chip at once, each walking a
-     * run of strips, so that building the 16 KB table and loading the activations into
+     * run of strips, so that building the table and loading the activations into
      * registers is paid once per block, not once per tile. */
     int per_sm = 1;
-    cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, mm_small_kernel<NT, KBW>, 256, 0);
+    cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, mm_small_kernel<NT>, 256, 0);
     const int target = (per_sm > 0 ? per_sm : 1) * (w->sms > 0 ? w->sms : 132);
     const int per = ceil_div((long)strips * ky, target);
     dim3 grid(ceil_div(strips, per), ky);
-    mm_small_kernel<NT, KBW><<<grid, 256, 0, st>>>(w->tiles, w->grid, w->n, w->k, strips, kblocks, X, M, Y, per);
+    mm_small_kernel<NT><<<grid, 256, 0, st>>>(w->tiles, w->grid, w->n, w->k, strips, kblocks, X, M, Y, per);
     return gpuGetLastError();
 }
 #endif
@@ -310,8 +333,10 @@ extern "C" gpuError_t q35_gpu_mm_small(const q35_gpu_weights *w, const __half *X
     gpuError_t e = gpuMemsetAsync(Y, 0, sizeof(float) * (size_t)M * (size_t)w->n, st);
     if (e != gpuSuccess) return e;
 #if defined(Q35_GPU_HAVE_MMA)
-    if (M <= 8) return launch_small<1, 2>(w, X, M, Y, st);
-    if (M <= 16) return launch_small<2, 1>(w, X, M, Y, st);
+    /* tile offsets are 32-bit in the kernel */
+    const bool fits = (double)ceil_div(w->n, 16) * ceil_div(w->k, 128) * TILE_BYTES < 4294967296.0;
+    if (fits && M <= 8) return launch_small<1>(w, X, M, Y, st);
+    if (fits && M <= 16) return launch_small<2>(w, X, M, Y, st);
 #endif
     return q35_gpu_mm_simt(w, X, M, Y, st);
 }

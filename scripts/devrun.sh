@@ -12,7 +12,7 @@ cublas=$(ls -d /usr/local/cuda/lib64 2>/dev/null | head -1)
 export LD_LIBRARY_PATH="$PWD/devrun/lib:${cublas}:${LD_LIBRARY_PATH:-}"
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv,noheader
 what=${1:-all}
-if [ "$what" = all ] || [ "$what" = test ]; then
+if [ "$what" = all ] || [ "$what" = test ] || [ "$what" = testdecode ]; then
     echo "== device test"
     ./devrun/test_cuda_gemm 2>&1 | tee "$OUT/test_cuda_gemm.log" | tail -12
 fi

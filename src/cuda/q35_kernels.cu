@@ -137,101 +137,85 @@ __device__ __forceinline__ void tile_mma(const tile_regs &t, const uint32_t (&b)
     }
 }
 
-/* Adds a strip's partial sums to Y. Value (row g + 8h, batch m = 8nt + 2c + e) sits in
- * out[nt][2h + e] of lane 4g + c. Shuffles gather rows 4q..4q+3 into the lane of row 4q,
- * which adds them with one 16-byte atomic (sm_90), when Y's rows allow it. */
+/* Block = 8 warps; the grid is persistent (as many blocks as fit at once), looping over
+ * work items. An item is 8 strips (one per warp) times a chunk of kchunk k-blocks. The
+ * block first stages the chunk's activations in shared memory already in mma B-fragment
+ * order (xf), then each warp walks its strip's tiles along k, which lie back to back in
+ * memory, with loads running two tiles ahead (three buffers in rotation). Sums stay in
+ * registers across the chunk; one atomic add per output and chunk at the end. */
 template <int NT>
-__device__ __forceinline__ void add_out(float *__restrict__ Y, int N, int M, int s, int lane, int g, int c,
-                                        const float (&out)[NT][4], bool vec_ok)
-{
-#pragma unroll
-    for (int nt = 0; nt < NT; nt++)
-#pragma unroll
-        for (int q = 0; q < 4; q++) {
-            const int h = q >> 1, e = q & 1, m = nt * 8 + 2 * c + e;
-            if (nt * 8 >= M) continue;                  /* warp-uniform */
-            if (M <= 2 && e >= M) continue;              /* M = 1: column e = 1 of lane c = 0 is padding */
-            const float v0 = out[nt][q];
-            const float v1 = __shfl_down_sync(0xffffffffu, v0, 4);
-            const float v2 = __shfl_down_sync(0xffffffffu, v0, 8);
-            const float v3 = __shfl_down_sync(0xffffffffu, v0, 12);
-            if ((g & 3) == 0 && m < M) {
-                const int row = s * 16 + 8 * h + g;
-                float *dst = Y + (size_t)m * N + row;
-                if (vec_ok && row + 3 < N) {
-                    atomicAdd(reinterpret_cast<float4 *>(dst), make_float4(v0, v1, v2, v3));
-                } else {
-                    if (row < N) atomicAdd(dst, v0);
-                    if (row + 1 < N) atomicAdd(dst + 1, v1);
-                    if (row + 2 < N) atomicAdd(dst + 2, v2);
-                    if (row + 3 < N) atomicAdd(dst + 3, v3);
-                }
-            }
-        }
-}
-
-/* Block = 8 warps. Warp w of block (x, y) owns k-blocks kb0 .. kb0 + KB - 1 with
- * kb0 = (8y + w) KB: it keeps the activations of those columns in registers as mma B
- * fragments and walks the strips of block x, with tile loads running two strips ahead
- * (three buffers in rotation). Each strip's partial sums go to Y with atomic adds; the
- * other k-ranges add theirs. */
-template <int NT, int KB>
 __global__ void __launch_bounds__(256, 2) mm_small_kernel(const uint8_t *__restrict__ tiles,
                                                           const int8_t *__restrict__ grid, int N, int K,
                                                           int strips, int kblocks, const __half *__restrict__ X,
-                                                          int M, float *__restrict__ Y, int strips_per_cta)
+                                                          int M, float *__restrict__ Y, int kchunk)
 {
-    __shared__ __align__(1024) uint32_t lut[LUT64_WORDS];
+    extern __shared__ __align__(1024) uint32_t smem[];
+    uint32_t *lut = smem;
+    uint4 *xf = reinterpret_cast<uint4 *>(smem + LUT64_WORDS); /* [kchunk][NT][32 lanes][4] */
     build_lut<64>(lut, grid);
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, c = lane & 3;
-    const int kb0 = (blockIdx.y * 8 + warp) * KB;
     const uint32_t base = (uint32_t)__cvta_generic_to_shared(lut);
     /* the offset trick needs byte 0 of the table address zero and byte 1 small */
     if ((base & 0xFFu) != 0u || ((base >> 8) & 0xFFu) > 128u) __trap();
     const uint32_t ysrc = (uint32_t)lane * 4u | (base & 0xFFFF0000u);
     const uint32_t badd = ((base >> 8) & 0xFFu) * 0x01010101u;
-    const bool vec_ok = (N % 4) == 0 && (reinterpret_cast<uintptr_t>(Y) % 16) == 0;
-
-    uint32_t b[KB][8][NT][2];
-#pragma unroll
-    for (int kk = 0; kk < KB; kk++)
-#pragma unroll
-        for (int j = 0; j < 8; j++)
-#pragma unroll
-            for (int nt = 0; nt < NT; nt++) {
-                int k = (kb0 + kk) * 128 + 16 * j + 2 * c;
-                b[kk][j][nt][0] = load_x2(X, M, K, nt * 8 + g, k);
-                b[kk][j][nt][1] = load_x2(X, M, K, nt * 8 + g, k + 8);
-            }
-    __syncthreads();
-    if (kb0 >= kblocks) return;
-    const int nkb = kblocks - kb0 < KB ? kblocks - kb0 : KB;
-    const int s_begin = blockIdx.x * strips_per_cta;
-    const int s_end = s_begin + strips_per_cta < strips ? s_begin + strips_per_cta : strips;
-    const uint32_t stride = (uint32_t)kblocks * TILE_BYTES;
     const lane_ptrs lp = {tiles + 16 * lane, tiles + 512 + 8 * lane, tiles + 768 + 4 * lane, tiles + 896 + g};
-    uint32_t off = ((uint32_t)s_begin * (uint32_t)kblocks + (uint32_t)kb0) * TILE_BYTES;
+    const int groups = (strips + 7) / 8, n_chunks = (kblocks + kchunk - 1) / kchunk;
+    const int items = groups * n_chunks;
 
-    tile_regs t0[KB], t1[KB], t2[KB];
+    for (int item = blockIdx.x; item < items; item += gridDim.x) {
+        const int kc = item / groups, sg = item % groups;
+        const int kb0 = kc * kchunk, nkb = kblocks - kb0 < kchunk ? kblocks - kb0 : kchunk;
+        __syncthreads(); /* the previous item is done with xf (and the table is built) */
+        for (int i = threadIdx.x; i < nkb * NT * 32 * 4; i += blockDim.x) {
+            const int q = i & 3, ln = (i >> 2) & 31, nt = (i >> 7) % NT, kk = (i >> 7) / NT;
+            const int gg = ln >> 2, cc = ln & 3, m = nt * 8 + gg;
+            const int k = (kb0 + kk) * 128 + 16 * (2 * q) + 2 * cc;
+            xf[i] = make_uint4(load_x2(X, M, K, m, k), load_x2(X, M, K, m, k + 8), load_x2(X, M, K, m, k + 16),
+                               load_x2(X, M, K, m, k + 24));
+        }
+        __syncthreads();
+        const int s = sg * 8 + warp;
+        if (s >= strips) continue;
+        uint32_t off = ((uint32_t)s * (uint32_t)kblocks + (uint32_t)kb0) * TILE_BYTES;
+        float out[NT][4];
 #pragma unroll
-    for (int kk = 0; kk < KB; kk++) {
-        if (kk < nkb && s_begin < s_end) load_tile(t0[kk], lp, off + kk * TILE_BYTES);
-        if (kk < nkb && s_begin + 1 < s_end) load_tile(t1[kk], lp, off + stride + kk * TILE_BYTES);
+        for (int nt = 0; nt < NT; nt++) out[nt][0] = out[nt][1] = out[nt][2] = out[nt][3] = 0.0f;
+        tile_regs t0, t1, t2;
+        load_tile(t0, lp, off);
+        if (nkb > 1) load_tile(t1, lp, off + TILE_BYTES);
+        for (int kk = 0; kk < nkb; kk += 3, off += 3 * TILE_BYTES) {
+#define Q35_STEP(CUR, NEXT2, I)                                                                         \
+    if (kk + I < nkb) {                                                                                  \
+        if (kk + I + 2 < nkb) load_tile(NEXT2, lp, off + (I + 2) * TILE_BYTES);                          \
+        uint32_t b[8][NT][2];                                                                            \
+        _Pragma("unroll") for (int nt = 0; nt < NT; nt++) {                                              \
+            const uint4 *src = xf + ((kk + I) * NT + nt) * 128 + lane * 4;                               \
+            _Pragma("unroll") for (int q = 0; q < 4; q++) {                                              \
+                uint4 v = nt * 8 + g < M ? src[q] : make_uint4(0u, 0u, 0u, 0u);                           \
+                b[2 * q][nt][0] = v.x, b[2 * q][nt][1] = v.y, b[2 * q + 1][nt][0] = v.z, b[2 * q + 1][nt][1] = v.w; \
+            }                                                                                            \
+        }                                                                                                \
+        tile_mma<NT>(CUR, b, ysrc, badd, out);                                                           \
     }
-    for (int s = s_begin; s < s_end; s += 3, off += 3 * stride) {
-#define Q35_STEP(CUR, NEXT2, I)                                                                               \
-    if (s + I < s_end) {                                                                                       \
-        _Pragma("unroll") for (int kk = 0; kk < KB; kk++) if (kk < nkb && s + I + 2 < s_end)                   \
-            load_tile(NEXT2[kk], lp, off + (I + 2) * stride + kk * TILE_BYTES);                                \
-        float out[NT][4];                                                                                      \
-        _Pragma("unroll") for (int nt = 0; nt < NT; nt++) out[nt][0] = out[nt][1] = out[nt][2] = out[nt][3] = 0.0f; \
-        _Pragma("unroll") for (int kk = 0; kk < KB; kk++) if (kk < nkb) tile_mma<NT>(CUR[kk], b[kk], ysrc, badd, out); \
-        add_out<NT>(Y, N, M, s + I, lane, g, c, out, vec_ok);                                                  \
-    }
-        Q35_STEP(t0, t2, 0)
-        Q35_STEP(t1, t0, 1)
-        Q35_STEP(t2, t1, 2)
+            Q35_STEP(t0, t2, 0)
+            Q35_STEP(t1, t0, 1)
+            Q35_STEP(t2, t1, 2)
 #undef Q35_STEP
+        }
+        const int row0 = s * 16 + g, row1 = row0 + 8;
+#pragma unroll
+        for (int nt = 0; nt < NT; nt++) {
+            const int m0 = nt * 8 + 2 * c, m1 = m0 + 1;
+            if (row0 < N) {
+                if (m0 < M) atomicAdd(Y + (size_t)m0 * N + row0, out[nt][0]);
+                if (m1 < M) atomicAdd(Y + (size_t)m1 * N + row0, out[nt][1]);
+            }
+            if (row1 < N) {
+                if (m0 < M) atomicAdd(Y + (size_t)m0 * N + row1, out[nt][2]);
+                if (m1 < M) atomicAdd(Y + (size_t)m1 * N + row1, out[nt][3]);
+            }
+        }
     }
 }
 #endif /* Q35_GPU_HAVE_MMA */
@@ -337,20 +321,29 @@ extern "C" gpuError_t q35_gpu_dequant(const q35_gpu_weights *w, __half *W, gpuSt
 }
 
 #if defined(Q35_GPU_HAVE_MMA)
-template <int NT, int KB>
+template <int NT>
 static gpuError_t launch_small(const q35_gpu_weights *w, const __half *X, int M, float *Y, gpuStream_t st)
 {
-    const int strips = ceil_div(w->n, 16), kblocks = ceil_div(w->k, 128);
-    const int ky = ceil_div(kblocks, 8 * KB);
-    /* A persistent-style grid: as many blocks as fit on the chip at once, each walking a
-     * run of strips, so that building the table and loading the activations into
-     * registers is paid once per block, not once per tile. */
+    const int strips = ceil_div(w->n, 16), kblocks = ceil_div(w->k, 128), groups = ceil_div(strips, 8);
+    /* Chunks along k so that there are about four items per resident block: enough to
+     * balance, few enough that each warp runs a long stretch of tiles between atomics. */
+    const int max_chunk = 16;
+    const size_t smem_max = LUT64_WORDS * 4 + (size_t)NT * max_chunk * 2048;
+    gpuError_t e = cudaFuncSetAttribute(mm_small_kernel<NT>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem_max);
+    if (e != gpuSuccess) return e;
     int per_sm = 1;
-    cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, mm_small_kernel<NT, KB>, 256, 0);
-    const int target = (per_sm > 0 ? per_sm : 1) * (w->sms > 0 ? w->sms : 132);
-    const int per = ceil_div((long)strips * ky, target);
-    dim3 grid(ceil_div(strips, per), ky);
-    mm_small_kernel<NT, KB><<<grid, 256, 0, st>>>(w->tiles, w->grid, w->n, w->k, strips, kblocks, X, M, Y, per);
+    e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, mm_small_kernel<NT>, 256, smem_max);
+    if (e != gpuSuccess) return e;
+    const int resident = (per_sm > 0 ? per_sm : 1) * (w->sms > 0 ? w->sms : 132);
+    int n_chunks = ceil_div(4L * resident, groups);
+    if (n_chunks > kblocks) n_chunks = kblocks;
+    int kchunk = ceil_div(kblocks, n_chunks);
+    if (kchunk > max_chunk) kchunk = max_chunk;
+    n_chunks = ceil_div(kblocks, kchunk);
+    const long items = (long)groups * n_chunks;
+    const int blocks = (int)(items < resident ? items : resident);
+    const size_t smem = LUT64_WORDS * 4 + (size_t)NT * kchunk * 2048;
+    mm_small_kernel<NT><<<blocks, 256, smem, st>>>(w->tiles, w->grid, w->n, w->k, strips, kblocks, X, M, Y, kchunk);
     return gpuGetLastError();
 }
 #endif
@@ -362,8 +355,8 @@ extern "C" gpuError_t q35_gpu_mm_small(const q35_gpu_weights *w, const __half *X
 #if defined(Q35_GPU_HAVE_MMA)
     /* tile offsets are 32-bit in the kernel */
     const bool fits = (double)ceil_div(w->n, 16) * ceil_div(w->k, 128) * TILE_BYTES < 4294967296.0;
-    if (fits && M <= 8) return launch_small<1, 2>(w, X, M, Y, st);
-    if (fits && M <= 16) return launch_small<2, 1>(w, X, M, Y, st);
+    if (fits && M <= 8) return launch_small<1>(w, X, M, Y, st);
+    if (fits && M <= 16) return launch_small<2>(w, X, M, Y, st);
 #endif
     return q35_gpu_mm_simt(w, X, M, Y, st);
 }

@@ -233,26 +233,31 @@ static double median(std::vector<double> v)
     return v[v.size() / 2];
 }
 
-/* Median milliseconds of fn(i) over iterations, with events, after warm-up. */
+/* Median milliseconds of fn(i) over iterations, with a pair of events around each call.
+ * All iterations are queued before the first wait, so the GPU runs them back to back and
+ * host-side launch latency stays out of the numbers (as in a real decode loop). */
 template <class F>
 static int time_ms(q35_cuda *c, int iterations, F fn, double *ms, q35_err *err)
 {
-    gpuEvent_t a, b;
-    CK(gpuEventCreate(&a));
-    CK(gpuEventCreate(&b));
-    std::vector<double> t;
-    for (int i = -3; i < iterations; i++) {
-        CK(gpuEventRecord(a, c->stream));
-        if (fn(i < 0 ? 0 : i)) return -1;
-        CK(gpuEventRecord(b, c->stream));
-        CK(gpuEventSynchronize(b));
-        float e = 0;
-        CK(gpuEventElapsedTime(&e, a, b));
-        if (i >= 0) t.push_back(e);
+    const int warm = 3;
+    std::vector<gpuEvent_t> ev(2 * (size_t)iterations);
+    for (auto &e : ev) CK(gpuEventCreate(&e));
+    for (int i = 0; i < warm; i++)
+        if (fn(i)) return -1;
+    for (int i = 0; i < iterations; i++) {
+        CK(gpuEventRecord(ev[2 * i], c->stream));
+        if (fn(i)) return -1;
+        CK(gpuEventRecord(ev[2 * i + 1], c->stream));
     }
+    CK(gpuEventSynchronize(ev.back()));
     CK(gpuGetLastError());
-    gpuEventDestroy(a);
-    gpuEventDestroy(b);
+    std::vector<double> t;
+    for (int i = 0; i < iterations; i++) {
+        float e = 0;
+        CK(gpuEventElapsedTime(&e, ev[2 * i], ev[2 * i + 1]));
+        t.push_back(e);
+    }
+    for (auto &e : ev) gpuEventDestroy(e);
     *ms = median(t);
     return 0;
 }

@@ -167,12 +167,23 @@ __global__ void __launch_bounds__(256, 2) mm_small_kernel(const uint8_t *__restr
         const int kc = item / groups, sg = item % groups;
         const int kb0 = kc * kchunk, nkb = kblocks - kb0 < kchunk ? kblocks - kb0 : kchunk;
         __syncthreads(); /* the previous item is done with xf (and the table is built) */
-        for (int i = threadIdx.x; i < nkb * NT * 32 * 4; i += blockDim.x) {
-            const int q = i & 3, ln = (i >> 2) & 31, nt = (i >> 7) % NT, kk = (i >> 7) / NT;
-            const int gg = ln >> 2, cc = ln & 3, m = nt * 8 + gg;
-            const int k = (kb0 + kk) * 128 + 16 * (2 * q) + 2 * cc;
-            xf[i] = make_uint4(load_x2(X, M, K, m, k), load_x2(X, M, K, m, k + 8), load_x2(X, M, K, m, k + 16),
+        /* Only the fragments of real batch rows are staged: the consumer reads zeros for
+         * rows >= M without touching xf. For M = 1 that is one lane in eight. */
+        const int mr = NT == 1 ? M : 8; /* rows per n-tile to stage */
+        for (int i = threadIdx.x; i < nkb * NT * mr * 16; i += blockDim.x) {
+            const int q = i & 3, cc = (i >> 2) & 3, gg = (i >> 4) % mr, rest = (i >> 4) / mr;
+            const int nt = rest % NT, kk = rest / NT, m = nt * 8 + gg;
+            if (m >= M) continue;
+            const int k = (kb0 + kk) * 128 + 32 * q + 2 * cc;
+            uint4 v;
+            if ((K & 1) == 0 && k + 25 < K) { /* the common case: four aligned 4-byte loads */
+                const unsigned int *xr = reinterpret_cast<const unsigned int *>(X + (size_t)m * K + k);
+                v = make_uint4(__ldg(xr), __ldg(xr + 4), __ldg(xr + 8), __ldg(xr + 12));
+            } else {
+                v = make_uint4(load_x2(X, M, K, m, k), load_x2(X, M, K, m, k + 8), load_x2(X, M, K, m, k + 16),
                                load_x2(X, M, K, m, k + 24));
+            }
+            xf[((kk * NT + nt) * 32 + 4 * gg + cc) * 4 + q] = v;
         }
         __syncthreads();
         const int s = sg * 8 + warp;

@@ -26,7 +26,7 @@ if [ "$what" = decode ] || [ "$what" = testdecode ]; then
         ./devrun/q35 bench gemm --matrix-size ${m}x$s --iterations 100 | tail -1
     done; done
     cuobjdump -sass devrun/q35 > "$OUT/q35.sass" 2>/dev/null
-    awk '/Function : .*mm_small_kernelILi1ELi8EE/{f=1;next} /Function :/{f=0} f' "$OUT/q35.sass" |
+    awk '/Function : .*mm_small_kernelILi1EE/{f=1;next} /Function :/{f=0} f' "$OUT/q35.sass" |
         grep -oE '^ +/\*[0-9a-f]{4}\*/ +[A-Z0-9_.]+' | awk '{print $2}' | sed 's/\..*//' | sort | uniq -c | sort -rn | head -20
 fi
 if [ "$what" = ncu ]; then

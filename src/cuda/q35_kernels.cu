@@ -90,7 +90,7 @@ struct lane_ptrs {
     const uint8_t *nib, *crumb, *bit, *scale;
 };
 
-__device__ __forceinline__ void load_tile(tile_regs &t, const lane_ptrs &p, int off)
+__device__ __forceinline__ void load_tile(tile_regs &t, const lane_ptrs &p, uint32_t off)
 {
     t.W = __ldg(reinterpret_cast<const uint4 *>(p.nib + off));
     t.C = __ldg(reinterpret_cast<const uint2 *>(p.crumb + off));
@@ -138,21 +138,20 @@ __device__ __forceinline__ void tile_mma(const tile_regs &t, const uint32_t (&b)
 }
 
 /* Block = 8 warps; the grid is persistent (as many blocks as fit at once), looping over
- * work items. An item is 8 strips (one per warp) times a chunk of KC k-blocks. The
+ * work items. An item is 8 strips (one per warp) times a chunk of kchunk k-blocks. The
  * block first stages the chunk's activations in shared memory already in mma B-fragment
- * order (xf), then each warp walks its strip's KC tiles along k, which lie back to back
- * in memory. The walk is unrolled, so every load has a constant offset from the lane's
- * pointers (no address arithmetic per tile); loads run two tiles ahead. Sums stay in
+ * order (xf), then each warp walks its strip's tiles along k, which lie back to back in
+ * memory, with loads running two tiles ahead (three buffers in rotation). Sums stay in
  * registers across the chunk; one atomic add per output and chunk at the end. */
-template <int NT, int KC>
+template <int NT>
 __global__ void __launch_bounds__(256, 2) mm_small_kernel(const uint8_t *__restrict__ tiles,
                                                           const int8_t *__restrict__ grid, int N, int K,
                                                           int strips, int kblocks, const __half *__restrict__ X,
-                                                          int M, float *__restrict__ Y)
+                                                          int M, float *__restrict__ Y, int kchunk)
 {
     extern __shared__ __align__(1024) uint32_t smem[];
     uint32_t *lut = smem;
-    uint4 *xf = reinterpret_cast<uint4 *>(smem + LUT64_WORDS); /* [KC][NT][32 lanes][4] */
+    uint4 *xf = reinterpret_cast<uint4 *>(smem + LUT64_WORDS); /* [kchunk][NT][32 lanes][4] */
     build_lut<64>(lut, grid);
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, c = lane & 3;
     const uint32_t base = (uint32_t)__cvta_generic_to_shared(lut);
@@ -160,12 +159,13 @@ __global__ void __launch_bounds__(256, 2) mm_small_kernel(const uint8_t *__restr
     if ((base & 0xFFu) != 0u || ((base >> 8) & 0xFFu) > 128u) __trap();
     const uint32_t ysrc = (uint32_t)lane * 4u | (base & 0xFFFF0000u);
     const uint32_t badd = ((base >> 8) & 0xFFu) * 0x01010101u;
-    const int groups = (strips + 7) / 8, n_chunks = (kblocks + KC - 1) / KC;
+    const lane_ptrs lp = {tiles + 16 * lane, tiles + 512 + 8 * lane, tiles + 768 + 4 * lane, tiles + 896 + g};
+    const int groups = (strips + 7) / 8, n_chunks = (kblocks + kchunk - 1) / kchunk;
     const int items = groups * n_chunks;
 
     for (int item = blockIdx.x; item < items; item += gridDim.x) {
         const int kc = item / groups, sg = item % groups;
-        const int kb0 = kc * KC, nkb = kblocks - kb0 < KC ? kblocks - kb0 : KC;
+        const int kb0 = kc * kchunk, nkb = kblocks - kb0 < kchunk ? kblocks - kb0 : kchunk;
         __syncthreads(); /* the previous item is done with xf (and the table is built) */
         /* Only the fragments of real batch rows are staged: the consumer reads zeros for
          * rows >= M without touching xf. For M = 1 that is one lane in eight. */
@@ -188,31 +188,31 @@ __global__ void __launch_bounds__(256, 2) mm_small_kernel(const uint8_t *__restr
         __syncthreads();
         const int s = sg * 8 + warp;
         if (s >= strips) continue;
-        const size_t off = ((size_t)s * (size_t)kblocks + (size_t)kb0) * TILE_BYTES;
-        const lane_ptrs lp = {tiles + off + 16 * lane, tiles + off + 512 + 8 * lane, tiles + off + 768 + 4 * lane,
-                              tiles + off + 896 + g};
+        uint32_t off = ((uint32_t)s * (uint32_t)kblocks + (uint32_t)kb0) * TILE_BYTES;
         float out[NT][4];
 #pragma unroll
         for (int nt = 0; nt < NT; nt++) out[nt][0] = out[nt][1] = out[nt][2] = out[nt][3] = 0.0f;
-        tile_regs t[KC];
-        load_tile(t[0], lp, 0);
-        if (nkb > 1) load_tile(t[1], lp, TILE_BYTES);
-#pragma unroll
-        for (int kk = 0; kk < KC; kk++) {
-            if (kk < nkb) {
-                if (kk + 2 < nkb) load_tile(t[kk + 2 < KC ? kk + 2 : 0], lp, (kk + 2) * TILE_BYTES);
-                uint32_t b[8][NT][2];
-#pragma unroll
-                for (int nt = 0; nt < NT; nt++) {
-                    const uint4 *src = xf + (kk * NT + nt) * 128 + lane * 4;
-#pragma unroll
-                    for (int q = 0; q < 4; q++) {
-                        uint4 v = nt * 8 + g < M ? src[q] : make_uint4(0u, 0u, 0u, 0u);
-                        b[2 * q][nt][0] = v.x, b[2 * q][nt][1] = v.y, b[2 * q + 1][nt][0] = v.z, b[2 * q + 1][nt][1] = v.w;
-                    }
-                }
-                tile_mma<NT>(t[kk], b, ysrc, badd, out);
-            }
+        tile_regs t0, t1, t2;
+        load_tile(t0, lp, off);
+        if (nkb > 1) load_tile(t1, lp, off + TILE_BYTES);
+        for (int kk = 0; kk < nkb; kk += 3, off += 3 * TILE_BYTES) {
+#define Q35_STEP(CUR, NEXT2, I)                                                                         \
+    if (kk + I < nkb) {                                                                                  \
+        if (kk + I + 2 < nkb) load_tile(NEXT2, lp, off + (I + 2) * TILE_BYTES);                          \
+        uint32_t b[8][NT][2];                                                                            \
+        _Pragma("unroll") for (int nt = 0; nt < NT; nt++) {                                              \
+            const uint4 *src = xf + ((kk + I) * NT + nt) * 128 + lane * 4;                               \
+            _Pragma("unroll") for (int q = 0; q < 4; q++) {                                              \
+                uint4 v = nt * 8 + g < M ? src[q] : make_uint4(0u, 0u, 0u, 0u);                           \
+                b[2 * q][nt][0] = v.x, b[2 * q][nt][1] = v.y, b[2 * q + 1][nt][0] = v.z, b[2 * q + 1][nt][1] = v.w; \
+            }                                                                                            \
+        }                                                                                                \
+        tile_mma<NT>(CUR, b, ysrc, badd, out);                                                           \
+    }
+            Q35_STEP(t0, t2, 0)
+            Q35_STEP(t1, t0, 1)
+            Q35_STEP(t2, t1, 2)
+#undef Q35_STEP
         }
         const int row0 = s * 16 + g, row1 = row0 + 8;
 #pragma unroll
@@ -227,6 +227,71 @@ __global__ void __launch_bounds__(256, 2) mm_small_kernel(const uint8_t *__restr
                 if (m1 < M) atomicAdd(Y + (size_t)m1 * N + row1, out[nt][3]);
             }
         }
+    }
+}
+
+/* The batch-9-to-16 kernel. Activations for 16 rows as B fragments take 32 registers a
+ * k-block; loading them from shared memory for every tile (as above) makes shared memory
+ * the bottleneck, so here a warp owns one k-block, keeps its B fragments in registers
+ * for the whole launch and walks strips instead, adding each strip's partial sums to Y.
+ * Loads run two strips ahead (three buffers in rotation). */
+template <int NT>
+__global__ void __launch_bounds__(256, 2) mm_regs_kernel(const uint8_t *__restrict__ tiles,
+                                                         const int8_t *__restrict__ grid, int N, int K,
+                                                         int strips, int kblocks, const __half *__restrict__ X,
+                                                         int M, float *__restrict__ Y, int strips_per_cta)
+{
+    __shared__ __align__(1024) uint32_t lut[LUT64_WORDS];
+    build_lut<64>(lut, grid);
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, c = lane & 3;
+    const int kb = blockIdx.y * 8 + warp;
+    const uint32_t base = (uint32_t)__cvta_generic_to_shared(lut);
+    if ((base & 0xFFu) != 0u || ((base >> 8) & 0xFFu) > 128u) __trap();
+    const uint32_t ysrc = (uint32_t)lane * 4u | (base & 0xFFFF0000u);
+    const uint32_t badd = ((base >> 8) & 0xFFu) * 0x01010101u;
+    uint32_t b[8][NT][2];
+#pragma unroll
+    for (int j = 0; j < 8; j++)
+#pragma unroll
+        for (int nt = 0; nt < NT; nt++) {
+            int k = kb * 128 + 16 * j + 2 * c;
+            b[j][nt][0] = load_x2(X, M, K, nt * 8 + g, k);
+            b[j][nt][1] = load_x2(X, M, K, nt * 8 + g, k + 8);
+        }
+    __syncthreads();
+    if (kb >= kblocks) return;
+    const int s_begin = blockIdx.x * strips_per_cta;
+    const int s_end = s_begin + strips_per_cta < strips ? s_begin + strips_per_cta : strips;
+    const uint32_t stride = (uint32_t)kblocks * TILE_BYTES;
+    const lane_ptrs lp = {tiles + 16 * lane, tiles + 512 + 8 * lane, tiles + 768 + 4 * lane, tiles + 896 + g};
+    uint32_t off = ((uint32_t)s_begin * (uint32_t)kblocks + (uint32_t)kb) * TILE_BYTES;
+    tile_regs t0, t1, t2;
+    if (s_begin < s_end) load_tile(t0, lp, off);
+    if (s_begin + 1 < s_end) load_tile(t1, lp, off + stride);
+    for (int s = s_begin; s < s_end; s += 3, off += 3 * stride) {
+#define Q35_STEP(CUR, NEXT2, I)                                                                              \
+    if (s + I < s_end) {                                                                                      \
+        if (s + I + 2 < s_end) load_tile(NEXT2, lp, off + (I + 2) * stride);                                  \
+        float out[NT][4];                                                                                     \
+        _Pragma("unroll") for (int nt = 0; nt < NT; nt++) out[nt][0] = out[nt][1] = out[nt][2] = out[nt][3] = 0.0f; \
+        tile_mma<NT>(CUR, b, ysrc, badd, out);                                                                \
+        const int row0 = (s + I) * 16 + g, row1 = row0 + 8;                                                   \
+        _Pragma("unroll") for (int nt = 0; nt < NT; nt++) {                                                   \
+            const int m0 = nt * 8 + 2 * c, m1 = m0 + 1;                                                       \
+            if (row0 < N) {                                                                                   \
+                if (m0 < M) atomicAdd(Y + (size_t)m0 * N + row0, out[nt][0]);                                 \
+                if (m1 < M) atomicAdd(Y + (size_t)m1 * N + row0, out[nt][1]);                                 \
+            }                                                                                                 \
+            if (row1 < N) {                                                                                   \
+                if (m0 < M) atomicAdd(Y + (size_t)m0 * N + row1, out[nt][2]);                                 \
+                if (m1 < M) atomicAdd(Y + (size_t)m1 * N + row1, out[nt][3]);                                 \
+            }                                                                                                 \
+        }                                                                                                     \
+    }
+        Q35_STEP(t0, t2, 0)
+        Q35_STEP(t1, t0, 1)
+        Q35_STEP(t2, t1, 2)
+#undef Q35_STEP
     }
 }
 #endif /* Q35_GPU_HAVE_MMA */
@@ -332,35 +397,43 @@ extern "C" gpuError_t q35_gpu_dequant(const q35_gpu_weights *w, __half *W, gpuSt
 }
 
 #if defined(Q35_GPU_HAVE_MMA)
-template <int NT, int KC>
-static gpuError_t launch_kc(const q35_gpu_weights *w, const __half *X, int M, float *Y, gpuStream_t st, int resident)
-{
-    const int strips = ceil_div(w->n, 16), kblocks = ceil_div(w->k, 128);
-    const long items = (long)ceil_div(strips, 8) * ceil_div(kblocks, KC);
-    const size_t smem = LUT64_WORDS * 4 + (size_t)NT * KC * 2048;
-    const int blocks = (int)(items < resident ? items : resident);
-    mm_small_kernel<NT, KC><<<blocks, 256, smem, st>>>(w->tiles, w->grid, w->n, w->k, strips, kblocks, X, M, Y);
-    return gpuGetLastError();
-}
-
-/* Chunks of 8 k-blocks when that still gives about three items per resident block, else
- * chunks of 4, so that the last wave of items is not mostly empty. */
 template <int NT>
 static gpuError_t launch_small(const q35_gpu_weights *w, const __half *X, int M, float *Y, gpuStream_t st)
 {
-    const int strips = ceil_div(w->n, 16), kblocks = ceil_div(w->k, 128);
-    const size_t smem8 = LUT64_WORDS * 4 + (size_t)NT * 8 * 2048, smem4 = LUT64_WORDS * 4 + (size_t)NT * 4 * 2048;
-    gpuError_t e = cudaFuncSetAttribute(mm_small_kernel<NT, 8>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem8);
-    if (e == gpuSuccess)
-        e = cudaFuncSetAttribute(mm_small_kernel<NT, 4>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem4);
+    const int strips = ceil_div(w->n, 16), kblocks = ceil_div(w->k, 128), groups = ceil_div(strips, 8);
+    /* Chunks along k so that there are about four items per resident block: enough to
+     * balance, few enough that each warp runs a long stretch of tiles between atomics. */
+    const int max_chunk = 16;
+    const size_t smem_max = LUT64_WORDS * 4 + (size_t)NT * max_chunk * 2048;
+    gpuError_t e = cudaFuncSetAttribute(mm_small_kernel<NT>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem_max);
     if (e != gpuSuccess) return e;
     int per_sm = 1;
-    e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, mm_small_kernel<NT, 8>, 256, smem8);
+    e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, mm_small_kernel<NT>, 256, smem_max);
     if (e != gpuSuccess) return e;
     const int resident = (per_sm > 0 ? per_sm : 1) * (w->sms > 0 ? w->sms : 132);
-    const long items8 = (long)ceil_div(strips, 8) * ceil_div(kblocks, 8);
-    if (items8 >= 3L * resident) return launch_kc<NT, 8>(w, X, M, Y, st, resident);
-    return launch_kc<NT, 4>(w, X, M, Y, st, resident);
+    int n_chunks = ceil_div(4L * resident, groups);
+    if (n_chunks > kblocks) n_chunks = kblocks;
+    int kchunk = ceil_div(kblocks, n_chunks);
+    if (kchunk > max_chunk) kchunk = max_chunk;
+    n_chunks = ceil_div(kblocks, kchunk);
+    const long items = (long)groups * n_chunks;
+    const int blocks = (int)(items < resident ? items : resident);
+    const size_t smem = LUT64_WORDS * 4 + (size_t)NT * kchunk * 2048;
+    mm_small_kernel<NT><<<blocks, 256, smem, st>>>(w->tiles, w->grid, w->n, w->k, strips, kblocks, X, M, Y, kchunk);
+    return gpuGetLastError();
+}
+template <int NT>
+static gpuError_t launch_regs(const q35_gpu_weights *w, const __half *X, int M, float *Y, gpuStream_t st)
+{
+    const int strips = ceil_div(w->n, 16), kblocks = ceil_div(w->k, 128), ky = ceil_div(kblocks, 8);
+    int per_sm = 1;
+    gpuError_t e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, mm_regs_kernel<NT>, 256, 0);
+    if (e != gpuSuccess) return e;
+    const int target = (per_sm > 0 ? per_sm : 1) * (w->sms > 0 ? w->sms : 132);
+    const int per = ceil_div((long)strips * ky, target);
+    dim3 grid(ceil_div(strips, per), ky);
+    mm_regs_kernel<NT><<<grid, 256, 0, st>>>(w->tiles, w->grid, w->n, w->k, strips, kblocks, X, M, Y, per);
+    return gpuGetLastError();
 }
 #endif
 
@@ -372,7 +445,7 @@ extern "C" gpuError_t q35_gpu_mm_small(const q35_gpu_weights *w, const __half *X
     /* tile offsets are 32-bit in the kernel */
     const bool fits = (double)ceil_div(w->n, 16) * ceil_div(w->k, 128) * TILE_BYTES < 4294967296.0;
     if (fits && M <= 8) return launch_small<1>(w, X, M, Y, st);
-    if (fits && M <= 16) return launch_small<2>(w, X, M, Y, st);
+    if (fits && M <= 16) return launch_regs<2>(w, X, M, Y, st);
 #endif
     return q35_gpu_mm_simt(w, X, M, Y, st);
 }

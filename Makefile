@@ -4,7 +4,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 CTEST_ARGS ?= --output-on-failure
 
-.PHONY: all deps build test asan test-asan bench demo clean
+.PHONY: all deps build test asan test-asan bench demo cuda hip clean
 
 all: build
 
@@ -32,5 +32,16 @@ bench: build
 demo: build
 	@./scripts/demo.sh $(BUILD)/q35
 
+# GPU builds. `make cuda` compiles the CUDA kernels and host code with nvcc for sm_90 and
+# links q35 with cuBLAS (runs need an NVIDIA GPU: see scripts/devpack.sh). `make hip`
+# compiles the same kernel sources with hipcc for gfx90a.
+CUDACXX ?= $(firstword $(wildcard /usr/local/cuda/bin/nvcc) nvcc)
+cuda: deps
+	@CUDACXX=$(CUDACXX) cmake -S . -B build-cuda -DCMAKE_BUILD_TYPE=Release -DQ35_CUDA=ON >/dev/null
+	@cmake --build build-cuda -j $(JOBS)
+
+hip:
+	@./scripts/build_hip.sh build-hip
+
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) build-cuda build-hip

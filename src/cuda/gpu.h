@@ -9,6 +9,9 @@
 #include <hip/hip_fp16.h>
 #include <hip/hip_runtime.h>
 #define Q35_GPU_HIP 1
+/* A 64-wide wavefront has no sub-group barrier with __syncwarp's meaning; the callers are
+ * block-uniform, so a block barrier serves. */
+#define gpu_syncwarp() __syncthreads()
 typedef hipError_t gpuError_t;
 typedef hipStream_t gpuStream_t;
 typedef hipEvent_t gpuEvent_t;
@@ -40,6 +43,7 @@ typedef hipDeviceProp_t gpuDeviceProp;
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 #define Q35_GPU_CUDA 1
+#define gpu_syncwarp() __syncwarp()
 #if !defined(__CUDA_ARCH__) || __CUDA_ARCH__ >= 800
 #define Q35_GPU_HAVE_MMA 1 /* mma.sync.m16n8k16 with f16 inputs and f32 accumulators */
 #endif

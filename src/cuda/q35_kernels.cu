@@ -338,9 +338,11 @@ __global__ void __launch_bounds__(128) dequant_kernel(const uint8_t *__restrict_
     __syncthreads();
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, c = lane & 3;
     const long t = (long)blockIdx.x * 4 + warp;
-    if (t >= (long)strips * kblocks) return;
-    const int s = (int)(t / kblocks), kb = (int)(t % kblocks);
-    const uint8_t *tile = tiles + (size_t)t * TILE_BYTES;
+    /* no early return: every thread reaches the barrier below (a block barrier on HIP) */
+    const bool active = t < (long)strips * kblocks;
+    const long tt = active ? t : 0;
+    const int s = (int)(tt / kblocks), kb = (int)(tt % kblocks);
+    const uint8_t *tile = tiles + (size_t)tt * TILE_BYTES;
     const uint4 W = __ldg(reinterpret_cast<const uint4 *>(tile) + lane);
     const uint2 C = __ldg(reinterpret_cast<const uint2 *>(tile + 512) + lane);
     const uint32_t B = __ldg(reinterpret_cast<const uint32_t *>(tile + 768) + lane);
@@ -358,7 +360,8 @@ __global__ void __launch_bounds__(128) dequant_kernel(const uint8_t *__restrict_
             stage[warp][g + 8 * (r & 1)][8 * j + c + 4 * (r >> 1)] = pack_half2(d * f.x, d * f.y);
         }
     }
-    __syncwarp();
+    gpu_syncwarp();
+    if (!active) return;
     const int col0 = kb * 128;
     const bool full = col0 + 128 <= K && (K % 8) == 0;
     for (int i = lane; i < 16 * 16; i += 32) { /* 16 rows x 16 uint4 */

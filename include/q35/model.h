@@ -66,8 +66,25 @@ typedef struct q35_backend {
 /* Looks a backend up by name ("ref", "cpu"); NULL if unknown. n_threads <= 0: all cores. */
 int q35_backend_get(const char *name, int n_threads, q35_backend *out, q35_err *err);
 
+/* Where a linear layer reads its input, for observers (calibration). */
+enum {
+    Q35_SITE_ATTN_IN = 0,  /* normed x: input of wq, wk, wv (dim columns) */
+    Q35_SITE_ATTN_OUT = 1, /* attention output: input of wo (dim) */
+    Q35_SITE_FFN_IN = 2,   /* normed h: input of w_gate, w_up (dim) */
+    Q35_SITE_FFN_MID = 3,  /* silu(gate) * up: input of w_down (hidden_dim) */
+    Q35_SITE_OUTPUT = 4,   /* final normed x: input of the output head (dim); layer = -1 */
+};
+
+/* Called by q35_forward with the n x cols input rows of every linear site, before the
+ * product. Calibration accumulates second moments from it; nothing else needs it. */
+typedef struct q35_observer {
+    void (*fn)(void *ctx, int layer, int site, const float *X, int n, int cols);
+    void *ctx;
+} q35_observer;
+
 /* Activations and KV cache for up to max_seq positions, batches of up to max_batch. */
 typedef struct q35_state {
+    q35_observer observer;          /* optional; fn == NULL: none */
     int max_seq, max_batch;
     float *key_cache, *value_cache; /* [layer][pos][kv_dim] */
     float *x, *xb, *xb2, *hb, *hb2, *q, *k, *v, *att; /* batch scratch */

@@ -25,6 +25,11 @@ static void linear(const q35_backend *be, const q35_matrix *w, const float *X, i
     else be->matmul(be, w, X, n, Y);
 }
 
+static void observe(const q35_state *s, int layer, int site, const float *X, int n, int cols)
+{
+    if (s->observer.fn) s->observer.fn(s->observer.ctx, layer, site, X, n, cols);
+}
+
 /* Reads through the type's to_float, so a quantized embedding works too. */
 static void embed(const q35_matrix *e, int token, float *out)
 {
@@ -143,6 +148,7 @@ const float *q35_forward(const q35_model *m, const q35_backend *be, q35_state *s
 
         /* attention block */
         for (int t = 0; t < n; t++) q35_rmsnorm(ROW(s->xb, t, dim), ROW(s->x, t, dim), L->attn_norm, dim, eps);
+        observe(s, l, Q35_SITE_ATTN_IN, s->xb, n, dim);
         linear(be, &L->wq, s->xb, n, s->q);
         linear(be, &L->wk, s->xb, n, s->k);
         linear(be, &L->wv, s->xb, n, s->v);
@@ -155,14 +161,17 @@ const float *q35_forward(const q35_model *m, const q35_backend *be, q35_state *s
         }
         if (n == 1 || be->exact) attention_exact(m, be, s, l, n, pos0);
         else attention_batched(m, be, s, l, n, pos0);
+        observe(s, l, Q35_SITE_ATTN_OUT, s->xb, n, dim);
         linear(be, &L->wo, s->xb, n, s->xb2);
         for (int t = 0; t < n; t++) q35_add(ROW(s->x, t, dim), ROW(s->xb2, t, dim), dim);
 
         /* feed-forward block (SwiGLU) */
         for (int t = 0; t < n; t++) q35_rmsnorm(ROW(s->xb, t, dim), ROW(s->x, t, dim), L->ffn_norm, dim, eps);
+        observe(s, l, Q35_SITE_FFN_IN, s->xb, n, dim);
         linear(be, &L->w_gate, s->xb, n, s->hb);
         linear(be, &L->w_up, s->xb, n, s->hb2);
         for (int t = 0; t < n; t++) q35_swiglu(ROW(s->hb, t, hidden), ROW(s->hb2, t, hidden), hidden);
+        observe(s, l, Q35_SITE_FFN_MID, s->hb, n, hidden);
         linear(be, &L->w_down, s->hb, n, s->xb);
         for (int t = 0; t < n; t++) q35_add(ROW(s->x, t, dim), ROW(s->xb, t, dim), dim);
     }
@@ -170,6 +179,7 @@ const float *q35_forward(const q35_model *m, const q35_backend *be, q35_state *s
     /* final norm and output head, for every row or just the last */
     const int first = all_logits ? 0 : n - 1;
     for (int t = first; t < n; t++) q35_rmsnorm(ROW(s->xb, t, dim), ROW(s->x, t, dim), m->output_norm, dim, eps);
+    observe(s, -1, Q35_SITE_OUTPUT, ROW(s->xb, first, dim), n - first, dim);
     linear(be, &m->output, ROW(s->xb, first, dim), n - first, s->logits);
 #undef ROW
     return s->logits;

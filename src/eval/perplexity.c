@@ -166,7 +166,10 @@ int q35_perplexity(const q35_model *m, const q35_backend *be, const q35_tokenize
         free(b);
     }
     int rc = -1;
-    run model = { m, be, { { 0 } } }, base = { o->base, o->base_backend, { { 0 } } };
+    run model, base;
+    memset(&model, 0, sizeof model);
+    memset(&base, 0, sizeof base);
+    model.m = m, model.be = be, base.m = o->base, base.be = o->base_backend;
     q35_pos_score *scores = NULL;
     int32_t *chunk = NULL;
     scorer sc = { 0 };

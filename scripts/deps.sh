@@ -2,7 +2,7 @@
 # Installs the Debian packages q35 needs to build and test, only if some are missing.
 set -euo pipefail
 PKGS=(build-essential cmake pkg-config libopenblas-dev libcjson-dev libcmocka-dev
-      python3 python3-sentencepiece python3-numpy)
+      python3 python3-sentencepiece python3-numpy gnuplot-nox)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

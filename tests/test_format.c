@@ -1,5 +1,6 @@
-/* Tests for src/format, the 3.5-bit code: grids, plane packing for every block length,
- * sizes, the scale byte, and the row quantizer's per-pair guarantees. */
+/* Tests for src/format, the 3.5-bit code and its 4.5-bit sibling: grids, plane packing
+ * for every block length, sizes, the scale byte, and the row quantizer's per-pair
+ * guarantees. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 
 #include "format/grids.h"
 #include "q35/format.h"
+#include "q35/format45.h"
 #include "q35/quant.h"
 #include "q35/types.h"
 #include "test_support.h"
@@ -231,37 +233,50 @@ static void test_product_rounding_error(void **state)
     }
 }
 
-/* cb and s43: every pair decodes to its nearest grid point at the block's scale. */
+/* The codes of a block of either layout. */
+static void unpack_any(const q35_type_traits *t, const uint8_t *blk, int m, uint16_t *codes)
+{
+    if (t->grid_size == Q35_Q45_GRID_SIZE) {
+        q35_q45_unpack_planes(blk + 1, m, codes);
+    } else {
+        uint8_t c8[64];
+        q35_unpack_planes(blk + 1, m, c8);
+        for (int i = 0; i < m; i++) codes[i] = c8[i];
+    }
+}
+
+/* cb, s43 and q45_cb: every pair decodes to its nearest grid point at the block's scale. */
 static void test_nearest_point(void **state)
 {
     (void)state;
     uint64_t s = t_seed();
-    static const char *names[] = {"q35_cb", "q35_s43"};
-    for (int ti = 0; ti < 2; ti++) {
+    static const char *names[] = {"q35_cb", "q35_s43", "q45_cb"};
+    for (int ti = 0; ti < 3; ti++) {
         const q35_type_traits *t = q35_type_by_name(names[ti]);
+        const int8_t (*g)[2] = t->grid_points;
         int64_t n = 4 * 128 + 37;
         float w[4 * 128 + 38];
-        uint8_t row[8 * 57];
+        uint8_t row[8 * 73];
         for (int rep = 0; rep < 20; rep++) {
             fill_gauss(&s, w, n, ldexpf(1.0f, rep - 10));
             w[n] = 0.0f;
             q35_quantize_row(t, w, NULL, n, row);
             for (int64_t b = 0; b < q35_row_blocks(n); b++) {
-                const uint8_t *blk = row + b * Q35_BLOCK_BYTES;
+                const uint8_t *blk = row + t->row_bytes(b * 128);
                 int m = q35_block_codes(n, b);
-                uint8_t codes[64];
-                q35_unpack_planes(blk + 1, m, codes);
+                uint16_t codes[64];
+                unpack_any(t, blk, m, codes);
                 double d = q35_scale_to_float(blk[0]);
                 assert_true(d > 0);
                 for (int i = 0; i < m; i++) {
                     double u = w[b * 128 + 2 * i] / d, v = w[b * 128 + 2 * i + 1] / d;
                     double hv = b * 128 + 2 * i + 1 < n ? 1.0 : 0.0; /* the odd row's pad weight counts 0 */
                     double best = INFINITY;
-                    for (int c = 0; c < Q35_GRID_SIZE; c++) {
-                        double e = pow(u - t->grid[c][0], 2) + hv * pow(v - t->grid[c][1], 2);
+                    for (int c = 0; c < t->grid_size; c++) {
+                        double e = pow(u - g[c][0], 2) + hv * pow(v - g[c][1], 2);
                         best = e < best ? e : best;
                     }
-                    double got = pow(u - t->grid[codes[i]][0], 2) + hv * pow(v - t->grid[codes[i]][1], 2);
+                    double got = pow(u - g[codes[i]][0], 2) + hv * pow(v - g[codes[i]][1], 2);
                     assert_true(got <= best * (1 + 1e-5) + 1e-4);
                 }
             }
@@ -293,6 +308,121 @@ static void test_block_dot_ref(void **state)
     }
 }
 
+/* ---- q45_cb: 9-bit codes, byte plane + bit plane ---- */
+
+static void test_q45_grid(void **state)
+{
+    (void)state;
+    int amax = 0;
+    long sx = 0, sy = 0;
+    for (int c = 0; c < Q35_Q45_GRID_SIZE; c++) {
+        for (int t = 0; t < 2; t++) amax = abs(q35_grid_cb512[c][t]) > amax ? abs(q35_grid_cb512[c][t]) : amax;
+        sx += q35_grid_cb512[c][0];
+        sy += q35_grid_cb512[c][1];
+        for (int k = 0; k < c; k++)
+            assert_false(q35_grid_cb512[c][0] == q35_grid_cb512[k][0] && q35_grid_cb512[c][1] == q35_grid_cb512[k][1]);
+        if (c > 0) { /* ordered by radius */
+            int r0 = q35_grid_cb512[c - 1][0] * q35_grid_cb512[c - 1][0] + q35_grid_cb512[c - 1][1] * q35_grid_cb512[c - 1][1];
+            int r1 = q35_grid_cb512[c][0] * q35_grid_cb512[c][0] + q35_grid_cb512[c][1] * q35_grid_cb512[c][1];
+            assert_true(r0 <= r1);
+        }
+    }
+    assert_int_equal(amax, 120);
+    assert_true(labs(sx) < 512 * 4 && labs(sy) < 512 * 4);
+    const q35_type_traits *t = q35_type_by_name("q45_cb");
+    assert_ptr_equal(t->grid_points, q35_grid_cb512);
+    assert_int_equal(t->grid_size, Q35_Q45_GRID_SIZE);
+}
+
+/* format45.h's plane formulas, bit by bit: bits 0-7 of code i are byte i, bit 8 is bit
+ * i % 8 of byte m + i / 8. */
+static void q45_pack_by_bits(const uint16_t *codes, int m, uint8_t *planes, size_t nbytes)
+{
+    memset(planes, 0, nbytes);
+    for (int i = 0; i < m; i++)
+        for (int b = 0; b < 9; b++) {
+            if (!((codes[i] >> b) & 1)) continue;
+            if (b < 8) planes[i] |= (uint8_t)(1u << b);
+            else planes[m + i / 8] |= (uint8_t)(1u << (i % 8));
+        }
+}
+
+static void test_q45_pack_unpack_every_m(void **state)
+{
+    (void)state;
+    uint64_t s = t_seed();
+    for (int m = 1; m <= Q35_BLOCK_CODES; m++) {
+        size_t np = q35_q45_block_bytes(m) - 1;
+        assert_int_equal(np, (size_t)(m + (m + 7) / 8));
+        for (int rep = 0; rep < 200; rep++) {
+            uint16_t codes[64], back[64];
+            uint8_t planes[80], want[80];
+            for (int i = 0; i < m; i++) codes[i] = (uint16_t)(t_rand_u64(&s) % 512);
+            if (rep == 0)
+                for (int i = 0; i < m; i++) codes[i] = 511; /* every bit set */
+            memset(planes, 0xAA, sizeof planes);
+            q35_q45_pack_planes(codes, m, planes);
+            q45_pack_by_bits(codes, m, want, np);
+            assert_memory_equal(planes, want, np);
+            assert_int_equal(planes[np], 0xAA); /* nothing written past the planes */
+            q35_q45_unpack_planes(planes, m, back);
+            assert_memory_equal(back, codes, sizeof codes[0] * (size_t)m);
+        }
+    }
+}
+
+static void test_q45_sizes(void **state)
+{
+    (void)state;
+    assert_int_equal(q35_q45_block_bytes(64), Q35_Q45_BLOCK_BYTES);
+    assert_int_equal(q35_q45_block_bytes(64), 73);
+    assert_int_equal(q35_q45_block_bytes(1), 3);
+    assert_int_equal(q35_q45_block_bytes(0), 0);
+    assert_int_equal(q35_q45_row_bytes(64), 1 + 32 + 4);
+    assert_int_equal(q35_q45_row_bytes(128), 73);
+    assert_int_equal(q35_q45_row_bytes(129), 73 + 3);
+    assert_int_equal(q35_q45_row_bytes(172), 73 + 1 + 22 + 3);
+    assert_int_equal(q35_q45_row_bytes(8192), 64 * 73);
+    assert_int_equal(q35_q45_row_bytes(0), 0);
+    for (int64_t n = 1; n < 1000; n++) {
+        size_t sum = 0;
+        for (int64_t b = 0; b < q35_row_blocks(n); b++) sum += q35_q45_block_bytes(q35_block_codes(n, b));
+        assert_int_equal(sum, q35_q45_row_bytes(n));
+        assert_int_equal(q35_type_by_name("q45_cb")->row_bytes(n), sum);
+    }
+    assert_true(fabs(q35_type_bpw(q35_type_by_name("q45_cb"), 4096) - 4.5625) < 1e-12);
+}
+
+static void test_q45_decode_and_dot_ref(void **state)
+{
+    (void)state;
+    uint64_t s = t_seed();
+    for (int m = 1; m <= 64; m++) {
+        uint16_t codes[64];
+        uint8_t block[73];
+        float x[128], out[128];
+        for (int i = 0; i < m; i++) codes[i] = (uint16_t)(t_rand_u64(&s) % 512);
+        for (int k = 0; k < 128; k++) x[k] = t_rand_normal(&s);
+        block[0] = (uint8_t)(1 + t_rand_u64(&s) % 255);
+        q35_q45_pack_planes(codes, m, block + 1);
+        q35_q45_block_decode(block, m, q35_grid_cb512, out);
+        float d = q35_scale_to_float(block[0]);
+        for (int i = 0; i < m; i++) {
+            assert_true(out[2 * i] == d * (float)q35_grid_cb512[codes[i]][0]);
+            assert_true(out[2 * i + 1] == d * (float)q35_grid_cb512[codes[i]][1]);
+        }
+        for (int nw = 2 * m - 1; nw <= 2 * m; nw++) {
+            double want = 0, mag = 0;
+            for (int k = 0; k < nw; k++) {
+                want += (double)out[k] * x[k];
+                mag += fabs((double)out[k] * x[k]);
+            }
+            double got = q35_q45_block_dot_ref(block, m, q35_grid_cb512, x, nw);
+            assert_true(fabs(got - want) <= 1e-12 * mag + 1e-300);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -305,6 +435,10 @@ int main(void)
         cmocka_unit_test(test_product_rounding_error),
         cmocka_unit_test(test_nearest_point),
         cmocka_unit_test(test_block_dot_ref),
+        cmocka_unit_test(test_q45_grid),
+        cmocka_unit_test(test_q45_pack_unpack_every_m),
+        cmocka_unit_test(test_q45_sizes),
+        cmocka_unit_test(test_q45_decode_and_dot_ref),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

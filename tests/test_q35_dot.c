@@ -9,6 +9,7 @@
 
 #include "cpu/q35_dot.h"
 #include "q35/format.h"
+#include "q35/format45.h"
 #include "q35/types.h"
 #include "test_support.h"
 
@@ -19,6 +20,7 @@ static const int64_t lens[] = {1, 2, 3, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65
 static float dot_isa(const q35_type_traits *t, int isa, const void *row, const float *x, int64_t n)
 {
     if (t->is_q35) return q35_dot_q35_isa(isa, t->grid, row, x, n);
+    if (t->id == Q35_TYPE_Q45_CB) return q35_dot_q45_isa(isa, t->grid_points, row, x, n);
     if (t->id == Q35_TYPE_F32) return q35_dot_f32_isa(isa, row, x, n);
     if (t->id == Q35_TYPE_F16) return q35_dot_f16_isa(isa, row, x, n);
     return q35_dot_q8_0_isa(isa, row, x, n);
@@ -80,31 +82,40 @@ static void test_isas(void **state)
 static void test_q35_cb(void **state) { (void)state; uint64_t s = t_seed(); check_type("q35_cb", &s); }
 static void test_q35_p11(void **state) { (void)state; uint64_t s = t_seed(); check_type("q35_p11", &s); }
 static void test_q35_s43(void **state) { (void)state; uint64_t s = t_seed(); check_type("q35_s43", &s); }
+static void test_q45_cb(void **state) { (void)state; uint64_t s = t_seed(); check_type("q45_cb", &s); }
 static void test_f32(void **state) { (void)state; uint64_t s = t_seed(); check_type("f32", &s); }
 static void test_f16(void **state) { (void)state; uint64_t s = t_seed(); check_type("f16", &s); }
 static void test_q8_0(void **state) { (void)state; uint64_t s = t_seed(); check_type("q8_0", &s); }
 
-/* Every code in every position: a row whose blocks cycle through all 128 codes, so a
- * wrong plane offset or table half shows up whatever the quantizer would pick. */
+/* Every code in every position: a row whose blocks cycle through all the grid's codes,
+ * so a wrong plane offset or table part shows up whatever the quantizer would pick. */
 static void test_all_codes(void **state)
 {
     (void)state;
     uint64_t s = t_seed();
-    static const char *names[] = {"q35_cb", "q35_p11", "q35_s43"};
-    const int64_t n = 128 * 6 + 50;
-    for (int ti = 0; ti < 3; ti++) {
+    static const char *names[] = {"q35_cb", "q35_p11", "q35_s43", "q45_cb"};
+    const int64_t n = 128 * 10 + 50;
+    for (int ti = 0; ti < 4; ti++) {
         const q35_type_traits *t = q35_type_by_name(names[ti]);
+        const int q45 = t->grid_size == Q35_Q45_GRID_SIZE;
         uint8_t *row = malloc(t->row_bytes(n));
         float *x = malloc(sizeof(float) * (size_t)n);
         for (int64_t k = 0; k < n; k++) x[k] = t_rand_normal(&s);
         uint8_t *p = row;
         for (int64_t b = 0; b < q35_row_blocks(n); b++) {
             int m = q35_block_codes(n, b);
-            uint8_t codes[64];
-            for (int i = 0; i < m; i++) codes[i] = (uint8_t)((b * 64 + i * 37) % 128);
+            uint16_t codes[64];
+            uint8_t c8[64];
+            for (int i = 0; i < m; i++) codes[i] = (uint16_t)((b * 64 + i * 37) % t->grid_size);
             p[0] = (uint8_t)(150 + b);
-            q35_pack_planes(codes, m, p + 1);
-            p += q35_block_bytes(m);
+            if (q45) {
+                q35_q45_pack_planes(codes, m, p + 1);
+                p += q35_q45_block_bytes(m);
+            } else {
+                for (int i = 0; i < m; i++) c8[i] = (uint8_t)codes[i];
+                q35_pack_planes(c8, m, p + 1);
+                p += q35_block_bytes(m);
+            }
         }
         assert_int_equal((size_t)(p - row), t->row_bytes(n));
         double ref = t->dot_ref(row, x, n);
@@ -113,7 +124,7 @@ static void test_all_codes(void **state)
         double mag = 0;
         for (int64_t k = 0; k < n; k++) mag += fabs((double)back[k] * x[k]);
         for (int isa = Q35_ISA_SCALAR; isa <= Q35_ISA_AVX512; isa++)
-            if (q35_cpu_has_isa(isa)) assert_true(fabs(q35_dot_q35_isa(isa, t->grid, row, x, n) - ref) <= 1e-5 * mag);
+            if (q35_cpu_has_isa(isa)) assert_true(fabs(dot_isa(t, isa, row, x, n) - ref) <= 1e-5 * mag);
         free(back);
         free(row);
         free(x);
@@ -125,7 +136,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_isas),  cmocka_unit_test(test_q35_cb), cmocka_unit_test(test_q35_p11),
         cmocka_unit_test(test_q35_s43), cmocka_unit_test(test_f32), cmocka_unit_test(test_f16),
-        cmocka_unit_test(test_q8_0),  cmocka_unit_test(test_all_codes),
+        cmocka_unit_test(test_q8_0),  cmocka_unit_test(test_q45_cb), cmocka_unit_test(test_all_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,10 +12,10 @@
 static void test_table(void **state)
 {
     (void)state;
-    static const char *names[] = {"f32", "f16", "bf16", "q8_0", "q35_cb", "q35_p11", "q35_s43"};
+    static const char *names[] = {"f32", "f16", "bf16", "q8_0", "q35_cb", "q35_p11", "q35_s43", "q45_cb"};
     int n = 0;
     while (q35_type_at(n)) n++;
-    assert_int_equal(n, 7);
+    assert_int_equal(n, 8);
     for (int i = 0; i < n; i++) {
         const q35_type_traits *t = q35_type_at(i);
         assert_ptr_equal(q35_type_by_id(t->id), t);
@@ -26,7 +26,22 @@ static void test_table(void **state)
         assert_non_null(t->dot_ref);
         assert_non_null(t->dot);
         assert_int_equal(t->is_q35, t->grid != NULL);
+        /* grid_points/grid_size describe every pair-code type; `grid` only the 3.5-bit ones */
+        assert_int_equal(t->grid_points != NULL, t->grid_size > 0);
+        if (t->is_q35) {
+            assert_ptr_equal(t->grid_points, t->grid);
+            assert_int_equal(t->grid_size, Q35_GRID_SIZE);
+        }
     }
+    const q35_type_traits *q45 = q35_type_by_name("q45_cb");
+    assert_int_equal(q45->id, Q35_TYPE_Q45_CB);
+    assert_int_equal(q45->id, 3504);
+    assert_false(q45->is_q35);
+    assert_null(q45->grid);
+    assert_int_equal(q45->grid_size, 512);
+    assert_int_equal(q45->block_weights, 128);
+    assert_true(fabs(q35_type_bpw(q45, 8192) - 4.5625) < 1e-12);
+    assert_int_equal(q45->row_bytes(172), 73 + 1 + 22 + 3);
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) assert_non_null(q35_type_by_name(names[i]));
     assert_null(q35_type_by_name("q4_0"));
     assert_null(q35_type_by_id(2));
@@ -67,7 +82,7 @@ static void test_roundtrip_and_dot_ref(void **state)
                 want += (double)back[k] * x[k];
                 mag += fabs((double)back[k] * x[k]);
             }
-            assert_true(e <= (t->is_q35 ? 0.2 : 1e-3) * sw);
+            assert_true(e <= (t->grid_size ? 0.2 : 1e-3) * sw);
             assert_true(fabs(t->dot_ref(row, x, n) - want) <= 1e-6 * mag + 1e-30);
             free(row);
         }

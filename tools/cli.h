@@ -37,5 +37,6 @@ int cmd_synth(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_bench_gemm(int argc, char **argv);
 int cmd_study(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

@@ -73,6 +73,33 @@ static const char *type_name(uint32_t id)
     return t ? t->name : "?";
 }
 
+/* The quantizer's record (q35.quant.* keys: type, method, calibration) as "key value"
+ * pairs, so a file says how it was made. Returns how many were found. */
+static int print_quant_keys(const q35_ckpt *c, cJSON *obj)
+{
+    int n = 0;
+    for (uint64_t i = 0; c->gguf && i < c->gguf->n_kv; i++) {
+        const q35_gguf_kv *kv = &c->gguf->kv[i];
+        if (strncmp(kv->key.ptr, "q35.quant.", 10)) continue;
+        const char *k = kv->key.ptr;
+        char val[128];
+        if (kv->type == Q35_GGUF_STRING) snprintf(val, sizeof val, "%s", kv->str.ptr);
+        else if (kv->type == Q35_GGUF_FLOAT32 || kv->type == Q35_GGUF_FLOAT64) snprintf(val, sizeof val, "%g", kv->num.f64);
+        else if (kv->type == Q35_GGUF_ARRAY) continue;
+        else snprintf(val, sizeof val, "%lld", (long long)kv->num.i64);
+        if (obj) {
+            if (kv->type == Q35_GGUF_STRING) cJSON_AddStringToObject(obj, k + 10, val);
+            else cJSON_AddNumberToObject(obj, k + 10, kv->type == Q35_GGUF_FLOAT32 || kv->type == Q35_GGUF_FLOAT64
+                                                          ? kv->num.f64 : (double)kv->num.i64);
+        } else {
+            printf("%s%s %s", n ? ", " : "quantization  ", k, val);
+        }
+        n++;
+    }
+    if (n && !obj) printf("\n");
+    return n;
+}
+
 static void print_text(const q35_ckpt *c, uint64_t file_bytes)
 {
     const q35_llama_config *p = &c->cfg;
@@ -88,8 +115,10 @@ static void print_text(const q35_ckpt *c, uint64_t file_bytes)
            "              context %d, norm eps %g, rope base %g\n",
            p->dim, p->hidden_dim, p->n_layers, p->n_heads, p->n_kv_heads, p->head_dim, p->rope_dim, p->ctx_len,
            (double)p->norm_eps, (double)p->rope_base);
-    printf("vocabulary    %d tokens (bos %d, eos %d, unk %d, add_bos %d, add_space_prefix %d)\n\n", v->n, v->bos,
+    printf("vocabulary    %d tokens (bos %d, eos %d, unk %d, add_bos %d, add_space_prefix %d)\n", v->n, v->bos,
            v->eos, v->unk, v->add_bos, v->add_space_prefix);
+    print_quant_keys(c, NULL);
+    printf("\n");
 
     int w = 6;
     for (int i = 0; i < c->n_tensors; i++) {
@@ -163,6 +192,9 @@ static cJSON *build_json(const q35_ckpt *c, uint64_t file_bytes)
     cJSON_AddNumberToObject(voc, "unk", v->unk);
     cJSON_AddBoolToObject(voc, "add_bos", v->add_bos);
     cJSON_AddBoolToObject(voc, "add_space_prefix", v->add_space_prefix);
+    cJSON *quant = cJSON_CreateObject();
+    if (print_quant_keys(c, quant)) cJSON_AddItemToObject(root, "quantization", quant);
+    else cJSON_Delete(quant);
 
     cJSON *arr = cJSON_AddArrayToObject(root, "tensors");
     for (int i = 0; i < c->n_tensors; i++) {

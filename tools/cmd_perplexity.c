@@ -1,7 +1,9 @@
 /* q35 perplexity: llama-perplexity's measurement (src/eval/perplexity.c) from the command
  * line, and with --base the KL-divergence of the model against a reference model over the
  * same tokens. Results go to stdout in llama.cpp's style, and with --json to a file that
- * appears only once complete. */
+ * appears only once complete. The JSON also says what was measured: each model's path,
+ * its all-in bits/weight (block matrices and all tensors) and, for q35 files, the
+ * quantization method and type from the GGUF metadata, so `q35 report` can plot it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include "q35/ckpt.h"
 #include "q35/eval.h"
 #include "q35/model.h"
+#include "q35/quant.h"
 #include "q35/tokenizer.h"
 
 static const char USAGE[] =
@@ -64,8 +67,32 @@ static int same_vocab(const char *cmd, const ppl_opts *o, const loaded *m, const
     return 0;
 }
 
-static void print_result(const ppl_opts *o, const q35_ppl_result *r, const q35_backend *be, int ctx)
+static double bpw(uint64_t bytes, uint64_t weights) { return weights ? 8.0 * (double)bytes / (double)weights : 0.0; }
+
+/* A q35.quant.* string from the GGUF metadata, or NULL. */
+static const char *quant_key(const q35_ckpt *c, const char *key)
 {
+    const char *v = NULL;
+    if (!c->gguf || q35_gguf_get_str(c->gguf, key, &v, NULL)) return NULL;
+    return v;
+}
+
+static void print_file(const char *label, const q35_ckpt *c)
+{
+    q35_ckpt_sizes z;
+    q35_ckpt_sizes_of(c, &z);
+    const char *method = quant_key(c, "q35.quant.method"), *type = quant_key(c, "q35.quant.type");
+    printf("%s: %s, %.4f bits/weight in the block matrices, %.4f over all tensors", label, c->path,
+           bpw(z.bytes_block, z.weights_block), bpw(z.bytes_all, z.weights_all));
+    if (method || type) printf(" (q35 %s %s)", method ? method : "?", type ? type : "?");
+    printf("\n");
+}
+
+static void print_result(const ppl_opts *o, const q35_ppl_result *r, const q35_backend *be, int ctx,
+                         const q35_ckpt *model, const q35_ckpt *base)
+{
+    print_file("model", model);
+    if (base) print_file("base ", base);
     printf("text: %s, %lld tokens (BOS included)\n", o->text, (long long)r->n_tokens);
     printf("chunks: %d of %d tokens, %lld scored tokens (second half of each chunk)\n", r->n_chunks, ctx,
            (long long)r->n_scored);
@@ -82,11 +109,37 @@ static void print_result(const ppl_opts *o, const q35_ppl_result *r, const q35_b
     printf("peak RSS: %.1f MiB\n", (double)r->peak_rss / (1024.0 * 1024.0));
 }
 
-static int write_json(const char *cmd, const ppl_opts *o, const q35_ppl_result *r, const q35_backend *be, int ctx)
+/* What a measured file is: path, all-in sizes, and how it was quantized (when q35 made it). */
+static cJSON *file_json(const char *path, const q35_ckpt *c)
+{
+    q35_ckpt_sizes z;
+    q35_ckpt_sizes_of(c, &z);
+    cJSON *f = cJSON_CreateObject();
+    if (!f) return NULL;
+    cJSON_AddStringToObject(f, "path", path);
+    cJSON_AddStringToObject(f, "format", c->format);
+    cJSON_AddNumberToObject(f, "bpw_block_matrices", bpw(z.bytes_block, z.weights_block));
+    cJSON_AddNumberToObject(f, "bpw_all_tensors", bpw(z.bytes_all, z.weights_all));
+    cJSON_AddNumberToObject(f, "block_matrices", z.n_block);
+    cJSON_AddNumberToObject(f, "block_matrix_weights", (double)z.weights_block);
+    cJSON_AddNumberToObject(f, "block_matrix_bytes", (double)z.bytes_block);
+    cJSON_AddNumberToObject(f, "tensors", z.n_tensors);
+    cJSON_AddNumberToObject(f, "all_weights", (double)z.weights_all);
+    cJSON_AddNumberToObject(f, "all_bytes", (double)z.bytes_all);
+    const char *method = quant_key(c, "q35.quant.method"), *type = quant_key(c, "q35.quant.type");
+    if (method) cJSON_AddStringToObject(f, "quant_method", method);
+    if (type) cJSON_AddStringToObject(f, "quant_type", type);
+    return f;
+}
+
+static int write_json(const char *cmd, const ppl_opts *o, const q35_ppl_result *r, const q35_backend *be, int ctx,
+                      const q35_ckpt *model, const q35_ckpt *base)
 {
     cJSON *j = cJSON_CreateObject();
     if (!j) return cli_error(cmd, "%s: out of memory", o->json);
     cJSON_AddStringToObject(j, "model", o->model);
+    cJSON_AddItemToObject(j, "model_file", file_json(o->model, model));
+    if (base) cJSON_AddItemToObject(j, "base_file", file_json(o->base, base));
     cJSON_AddStringToObject(j, "text", o->text);
     cJSON_AddStringToObject(j, "backend", be->name);
     cJSON_AddNumberToObject(j, "threads", be->n_threads);
@@ -175,8 +228,9 @@ int cmd_perplexity(int argc, char **argv)
         if (q35_perplexity(&model.m, &be, tok, (const char *)text.data, len, &po, &r, &err)) {
             rc = cli_error(cmd, "%s: %s", o.text, err.msg);
         } else {
-            print_result(&o, &r, &be, o.ctx);
-            if (o.json) rc = write_json(cmd, &o, &r, &be, o.ctx);
+            const q35_ckpt *bck = o.base ? &base.ck : NULL;
+            print_result(&o, &r, &be, o.ctx, &model.ck, bck);
+            if (o.json) rc = write_json(cmd, &o, &r, &be, o.ctx, &model.ck, bck);
         }
     }
     q35_tokenizer_free(tok);

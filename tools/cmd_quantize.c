@@ -2,7 +2,10 @@
  *
  * The block matrices take --type, the token embedding and the output head their own
  * types (q8_0 by default: they are few weights and sensitive), the norms stay F32. The
- * output appears only when complete (temporary file + rename). */
+ * output appears only when complete (temporary file + rename). --method picks how the
+ * block matrices are rounded; with --calibration the default is the best calibrated
+ * method (GPTQ, measured in docs/QUALITY.md), without it RTN. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,8 +16,12 @@
 
 static const char USAGE[] =
     "usage: q35 quantize --checkpoint PATH --output PATH [--type q35_cb|q35_p11|q35_s43]\n"
-    "                    [--embd-type T] [--output-type T] [--tokenizer FILE] [--threads N] [--method rtn]\n\n"
-    "Quantizes a LLaMA checkpoint (GGUF, or llama2.c with --tokenizer) to a q35 GGUF file.";
+    "                    [--embd-type T] [--output-type T] [--tokenizer FILE] [--threads N]\n"
+    "                    [--method rtn|imatrix|gptq] [--calibration TEXTFILE] [--calib-tokens N] [--calib-ctx N]\n"
+    "                    [--damp X]\n\n"
+    "Quantizes a LLaMA checkpoint (GGUF, or llama2.c with --tokenizer) to a q35 GGUF file. With\n"
+    "--calibration the model first runs over the text to measure its layers' inputs, and the default\n"
+    "method is gptq; without it, rtn.";
 
 /* Resolves a type name for option `opt`; q35_only restricts it to the 3.5-bit family. */
 static int parse_type(const char *cmd, const char *opt, const char *name, int q35_only, uint32_t *out)
@@ -39,8 +46,10 @@ int cmd_quantize(int argc, char **argv)
 {
     const char *cmd = argv[0];
     const char *ckpt_path = NULL, *out_path = NULL, *tokenizer = NULL, *calibration = NULL;
-    const char *type = NULL, *embd_type = "q8_0", *output_type = "q8_0", *method = "rtn";
-    int threads = 0;
+    const char *type = NULL, *embd_type = "q8_0", *output_type = "q8_0", *method = NULL;
+    int threads = 0, calib_ctx = 512;
+    uint64_t calib_tokens = 0;
+    float damp = NAN; /* not given: the library's default */
     const cli_opt opts[] = {
         {"--checkpoint", CLI_STR, &ckpt_path, "PATH", "input model: GGUF or llama2.c .bin"},
         {"--output", CLI_STR, &out_path, "PATH", "output GGUF file"},
@@ -49,21 +58,40 @@ int cmd_quantize(int argc, char **argv)
         {"--output-type", CLI_STR, &output_type, "T", "type of the output head (default: q8_0)"},
         {"--tokenizer", CLI_STR, &tokenizer, "FILE", "tokenizer.bin for a llama2.c checkpoint"},
         {"--threads", CLI_INT, &threads, "N", "threads (default: all cores)"},
-        {"--method", CLI_STR, &method, "M", "quantization method: rtn (round to nearest, searched scales)"},
-        {"--calibration", CLI_STR, &calibration, "TEXTFILE", "calibration text (for methods that use it)"},
+        {"--method", CLI_STR, &method, "M",
+         "rtn (round to nearest, searched scales), imatrix (scales weighted by calibrated input energy) "
+         "or gptq (error feedback); default: gptq with --calibration, else rtn"},
+        {"--calibration", CLI_STR, &calibration, "TEXTFILE", "calibration text, e.g. wikitext-2-raw-test.txt"},
+        {"--calib-tokens", CLI_U64, &calib_tokens, "N", "calibrate on at most N tokens (default: the whole file)"},
+        {"--calib-ctx", CLI_INT, &calib_ctx, "N", "tokens per calibration chunk (default 512)"},
+        {"--damp", CLI_FLOAT, &damp, "X", "gptq damping, a fraction of the Hessian's mean diagonal (default 0.01)"},
     };
     int rc = cli_parse(argc, argv, USAGE, opts, (int)(sizeof opts / sizeof opts[0]));
     if (rc) return rc == 1 ? 0 : 2;
     if (!ckpt_path) return cli_error(cmd, "--checkpoint is required (see --help)"), 2;
     if (!out_path) return cli_error(cmd, "--output is required (see --help)"), 2;
-    if (strcmp(method, "rtn"))
-        return cli_error(cmd, "--method %s: unknown method (only rtn is built so far)", method), 2;
-    if (calibration) return cli_error(cmd, "--calibration: method rtn uses no calibration data"), 2;
+    int m = method ? q35_quant_method_by_name(method) : calibration ? Q35_METHOD_GPTQ : Q35_METHOD_RTN;
+    if (m < 0) return cli_error(cmd, "--method %s: unknown method (expected rtn, imatrix or gptq)", method), 2;
+    if (m != Q35_METHOD_RTN && !calibration)
+        return cli_error(cmd, "--method %s needs --calibration TEXTFILE", method), 2;
+    if (m == Q35_METHOD_RTN && calibration)
+        return cli_error(cmd, "--calibration: method rtn uses no calibration data"), 2;
     if (threads < 0) return cli_error(cmd, "--threads %d is negative", threads), 2;
+    if (calib_ctx < 2 || calib_ctx > (1 << 20))
+        return cli_error(cmd, "--calib-ctx %d is out of range [2, %d]", calib_ctx, 1 << 20), 2;
+    if (calib_tokens > ((uint64_t)1 << 40)) return cli_error(cmd, "--calib-tokens %llu is too large",
+                                                            (unsigned long long)calib_tokens), 2;
+    if (!isnan(damp) && !(damp >= 0.0f && damp <= 100.0f))
+        return cli_error(cmd, "--damp %g is out of range [0, 100]", (double)damp), 2;
 
     q35_quant_opts o;
     q35_quant_opts_default(&o);
     o.n_threads = threads;
+    o.method = m;
+    o.calibration = calibration;
+    o.calib_ctx = calib_ctx;
+    o.calib_tokens = (int64_t)calib_tokens;
+    if (!isnan(damp)) o.gptq_damp = damp;
     if ((type && parse_type(cmd, "--type", type, 1, &o.type)) ||
         parse_type(cmd, "--embd-type", embd_type, 0, &o.embd_type) ||
         parse_type(cmd, "--output-type", output_type, 0, &o.output_type))
@@ -79,7 +107,8 @@ int cmd_quantize(int argc, char **argv)
 
     struct stat st;
     double file_bytes = stat(out_path, &st) == 0 ? (double)st.st_size : (double)rep.bytes_all;
-    printf("q35 quantize: %s -> %s (%s)\n", ckpt_path, out_path, q35_type_by_id(o.type)->name);
+    printf("q35 quantize: %s -> %s (%s, method %s)\n", ckpt_path, out_path, q35_type_by_id(o.type)->name,
+           q35_quant_method_name(o.method));
     printf("  tensors        %d\n", rep.n_tensors);
     printf("  block matrices %llu weights, %llu bytes, %.4f bits/weight\n", (unsigned long long)rep.n_weights_blocks,
            (unsigned long long)rep.bytes_blocks,
@@ -89,6 +118,10 @@ int cmd_quantize(int argc, char **argv)
            rep.n_weights_all ? 8.0 * (double)rep.bytes_all / (double)rep.n_weights_all : 0.0);
     printf("  whole file     %.0f bytes, %.4f bits/weight (metadata and tokenizer included)\n", file_bytes,
            rep.n_weights_all ? 8.0 * file_bytes / (double)rep.n_weights_all : 0.0);
+    if (o.calibration)
+        printf("  calibration    %lld tokens of %s in %.2f s\n", (long long)rep.calib_tokens, o.calibration,
+               rep.calib_seconds);
+    printf("  quantization   %.2f s\n", rep.quant_seconds);
     printf("  time           %.2f s\n", rep.seconds);
     return 0;
 }

@@ -12,6 +12,7 @@ static const cli_cmd commands[] = {
     {"synth", "write a small synthetic LLaMA (the embedded default model)", cmd_synth},
     {"bench", "benchmarks: CPU matvec (bench matvec), GPU GEMM (bench gemm)", cmd_bench},
     {"study", "compare the 3.5-bit code candidates on a model's weights", cmd_study},
+    {"report", "plot PPL increase against bits/weight from perplexity JSON results (PNG)", cmd_report},
 };
 #define N_COMMANDS ((int)(sizeof commands / sizeof commands[0]))
 

@@ -89,6 +89,16 @@ typedef struct q35_state {
     float *key_cache, *value_cache; /* [layer][pos][kv_dim] */
     float *x, *xb, *xb2, *hb, *hb2, *q, *k, *v, *att; /* batch scratch */
     float *logits;                  /* max_batch x vocab */
+    float *rope;                    /* max_batch x rope_dim: cos, sin of each rotary pair */
+    /* Float copies of the model's non-F32 weight matrices for batched products on a
+     * backend that is not exact: each matrix is converted once, on the first batch that
+     * multiplies by it, instead of on every batch. Matrices are cached in the order the
+     * forward pass meets them while the total stays within wcache_budget bytes; the rest
+     * are decoded panel by panel as before. q35_state_init sets the budget to a quarter of
+     * physical memory; 0 turns the cache off. A state caches the model it runs: use one
+     * state per model, and free it before the model. */
+    size_t wcache_budget;
+    struct q35_wcache *wcache;
 } q35_state;
 
 int q35_state_init(q35_state *s, const q35_llama_config *cfg, int max_seq, int max_batch, q35_err *err);

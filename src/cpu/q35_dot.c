@@ -54,11 +54,8 @@ void q35_unpack_codes_fast(const uint8_t *pl, int m, uint8_t *c)
     for (int i = 0; i < m; i++) c[i] |= (uint8_t)(((bit[i >> 3] >> (i & 7)) & 1) << 6);
 }
 
-float q35_block_dot_f32acc(const uint8_t *block, int m, const int8_t grid[Q35_GRID_SIZE][2],
-                           const float *x, int nw)
+float q35_codes_dot_f32acc(const int8_t (*grid)[2], const uint16_t *codes, const float *x, int nw)
 {
-    uint8_t codes[Q35_BLOCK_CODES];
-    q35_unpack_codes_fast(block + 1, m, codes);
     /* four independent sums, so the loop is not one long chain of dependent adds */
     float s[4] = {0.0f, 0.0f, 0.0f, 0.0f};
     int k = 0;
@@ -69,7 +66,17 @@ float q35_block_dot_f32acc(const uint8_t *block, int m, const int8_t grid[Q35_GR
         s[3] += (float)grid[codes[(k >> 1) + 1]][1] * x[k + 3];
     }
     for (; k < nw; k++) s[k & 3] += (float)grid[codes[k >> 1]][k & 1] * x[k];
-    return q35_scale_bits(block[0]) * ((s[0] + s[1]) + (s[2] + s[3]));
+    return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+float q35_block_dot_f32acc(const uint8_t *block, int m, const int8_t grid[Q35_GRID_SIZE][2],
+                           const float *x, int nw)
+{
+    uint8_t c8[Q35_BLOCK_CODES];
+    uint16_t codes[Q35_BLOCK_CODES];
+    q35_unpack_codes_fast(block + 1, m, c8);
+    for (int i = 0; i < m; i++) codes[i] = c8[i];
+    return q35_scale_bits(block[0]) * q35_codes_dot_f32acc(grid, codes, x, nw);
 }
 
 /* A full block's codes, with shifts and masks (q35_unpack_planes is the plain spelling). */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "q35/format.h"
+#include "q35/format45.h"
 
 enum { Q35_ISA_SCALAR = 0, Q35_ISA_AVX2 = 1, Q35_ISA_AVX512 = 2 };
 
@@ -24,6 +25,10 @@ int q35_cpu_best_isa(void);
 float q35_dot_q35(const int8_t grid[Q35_GRID_SIZE][2], const void *row, const float *x, int64_t n);
 float q35_dot_q35_isa(int isa, const int8_t grid[Q35_GRID_SIZE][2], const void *row, const float *x, int64_t n);
 
+/* q45_cb rows (format45.h): 9-bit codes into a 512-point grid. */
+float q35_dot_q45(const int8_t grid[Q35_Q45_GRID_SIZE][2], const void *row, const float *x, int64_t n);
+float q35_dot_q45_isa(int isa, const int8_t grid[Q35_Q45_GRID_SIZE][2], const void *row, const float *x, int64_t n);
+
 /* f32, f16 and q8_0 rows (q8_0: 34-byte blocks of 32, the last one zero-padded). */
 float q35_dot_f32(const void *row, const float *x, int64_t n);
 float q35_dot_f16(const void *row, const float *x, int64_t n);
@@ -36,6 +41,9 @@ float q35_dot_q8_0_isa(int isa, const void *row, const float *x, int64_t n);
 float q35_dot_q35_scalar(const int8_t grid[Q35_GRID_SIZE][2], const void *row, const float *x, int64_t n);
 float q35_dot_q35_avx2(const int8_t grid[Q35_GRID_SIZE][2], const void *row, const float *x, int64_t n);
 float q35_dot_q35_avx512(const int8_t grid[Q35_GRID_SIZE][2], const void *row, const float *x, int64_t n);
+float q35_dot_q45_scalar(const int8_t grid[Q35_Q45_GRID_SIZE][2], const void *row, const float *x, int64_t n);
+float q35_dot_q45_avx2(const int8_t grid[Q35_Q45_GRID_SIZE][2], const void *row, const float *x, int64_t n);
+float q35_dot_q45_avx512(const int8_t grid[Q35_Q45_GRID_SIZE][2], const void *row, const float *x, int64_t n);
 float q35_dot_f32_scalar(const void *row, const float *x, int64_t n);
 float q35_dot_f32_avx2(const void *row, const float *x, int64_t n);
 float q35_dot_f32_avx512(const void *row, const float *x, int64_t n);
@@ -59,9 +67,18 @@ static inline float q35_scale_bits(uint8_t s)
 /* q35_unpack_planes with shifts and masks, for the kernels' partial last blocks. */
 void q35_unpack_codes_fast(const uint8_t *planes, int m, uint8_t *codes);
 
-/* Float-accumulated dot of one (possibly partial) q35 block with x[0..nw): the tail
- * step every variant shares. */
+/* q35_q45_unpack_planes with shifts and masks. */
+void q35_q45_unpack_codes_fast(const uint8_t *planes, int m, uint16_t *codes);
+
+/* Float-accumulated dot of nw weights with x, pair i decoding to grid[codes[i]] (any grid
+ * size): four partial sums, the arithmetic of every variant's short last block. */
+float q35_codes_dot_f32acc(const int8_t (*grid)[2], const uint16_t *codes, const float *x, int nw);
+
+/* Float-accumulated dot of one (possibly partial) block with x[0..nw), scale included:
+ * the tail step every variant shares, for the 3.5-bit and the 4.5-bit layout. */
 float q35_block_dot_f32acc(const uint8_t *block, int m, const int8_t grid[Q35_GRID_SIZE][2],
                            const float *x, int nw);
+float q35_q45_block_dot_f32acc(const uint8_t *block, int m, const int8_t grid[Q35_Q45_GRID_SIZE][2],
+                               const float *x, int nw);
 
 #endif

@@ -1,7 +1,8 @@
 /* AVX2 + FMA + F16C variants of the fast dots. q35 blocks: the codes are rebuilt from
  * the three planes with byte shifts and masks, each code's int8 pair is fetched from the
  * grid by a scalar load (AVX2 has no 128-entry byte lookup), then 8 weights at a time are
- * widened to float and multiplied into x. */
+ * widened to float and multiplied into x. q45 blocks take their codes from the byte and
+ * bit planes and share the rest. */
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #include <string.h>
@@ -30,6 +31,23 @@ T_AVX2 static __m256i bit6_bytes(uint32_t b)
     return _mm256_and_si256(v, _mm256_set1_epi8(64));
 }
 
+/* Sum of the 128 int8 weights w times x, as 8 partial float sums. */
+T_AVX2 static __m256 w128_dot(const int8_t *w, const float *x)
+{
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+    for (int j = 0; j < 128; j += 32) {
+        __m256 w0 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(w + j))));
+        __m256 w1 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(w + j + 8))));
+        __m256 w2 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(w + j + 16))));
+        __m256 w3 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(w + j + 24))));
+        s0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x + j), s0);
+        s1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x + j + 8), s1);
+        s2 = _mm256_fmadd_ps(w2, _mm256_loadu_ps(x + j + 16), s2);
+        s3 = _mm256_fmadd_ps(w3, _mm256_loadu_ps(x + j + 24), s3);
+    }
+    return _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3));
+}
+
 T_AVX2 float q35_dot_q35_avx2(const int8_t grid[Q35_GRID_SIZE][2], const void *row, const float *x, int64_t n)
 {
     const uint8_t *p = row;
@@ -54,23 +72,42 @@ T_AVX2 float q35_dot_q35_avx2(const int8_t grid[Q35_GRID_SIZE][2], const void *r
         _mm256_storeu_si256((__m256i *)c, lo);
         _mm256_storeu_si256((__m256i *)(c + 32), hi);
         for (int i = 0; i < 64; i++) memcpy(w + 2 * i, grid[c[i]], 2);
-        __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
-        for (int j = 0; j < 128; j += 32) {
-            __m256 w0 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(w + j))));
-            __m256 w1 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(w + j + 8))));
-            __m256 w2 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(w + j + 16))));
-            __m256 w3 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(w + j + 24))));
-            s0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x + j), s0);
-            s1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x + j + 8), s1);
-            s2 = _mm256_fmadd_ps(w2, _mm256_loadu_ps(x + j + 16), s2);
-            s3 = _mm256_fmadd_ps(w3, _mm256_loadu_ps(x + j + 24), s3);
-        }
-        __m256 bs = _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3));
+        __m256 bs = w128_dot(w, x);
         acc = _mm256_fmadd_ps(_mm256_set1_ps(q35_scale_bits(p[0])), bs, acc);
     }
     float r = hsum8(acc);
     int nw = (int)(n - nfull * Q35_BLOCK_WEIGHTS);
     if (nw > 0) r += q35_block_dot_f32acc(p, (nw + 1) / 2, grid, x, nw);
+    return r;
+}
+
+T_AVX2 float q35_dot_q45_avx2(const int8_t grid[Q35_Q45_GRID_SIZE][2], const void *row, const float *x, int64_t n)
+{
+    const uint8_t *p = row;
+    const int64_t nfull = n / Q35_BLOCK_WEIGHTS;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t b = 0; b < nfull; b++, p += Q35_Q45_BLOCK_BYTES, x += Q35_BLOCK_WEIGHTS) {
+        uint64_t hi;
+        memcpy(&hi, p + 1 + Q35_BLOCK_CODES, 8);
+        /* 16-bit codes: the low bytes widened, bit 8 from the bit plane as a high byte of 1 */
+        uint16_t c[64];
+        for (int h = 0; h < 2; h++) {
+            __m256i lo = _mm256_loadu_si256((const __m256i *)(p + 1 + 32 * h));
+            __m256i b8 = _mm256_srli_epi16(bit6_bytes((uint32_t)(hi >> (32 * h))), 6); /* 0x40 -> 1 */
+            __m256i c0 = _mm256_or_si256(_mm256_cvtepu8_epi16(_mm256_castsi256_si128(lo)),
+                                         _mm256_slli_epi16(_mm256_cvtepu8_epi16(_mm256_castsi256_si128(b8)), 8));
+            __m256i c1 = _mm256_or_si256(_mm256_cvtepu8_epi16(_mm256_extracti128_si256(lo, 1)),
+                                         _mm256_slli_epi16(_mm256_cvtepu8_epi16(_mm256_extracti128_si256(b8, 1)), 8));
+            _mm256_storeu_si256((__m256i *)(c + 32 * h), c0);
+            _mm256_storeu_si256((__m256i *)(c + 32 * h + 16), c1);
+        }
+        int8_t w[128];
+        for (int i = 0; i < 64; i++) memcpy(w + 2 * i, grid[c[i]], 2);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(q35_scale_bits(p[0])), w128_dot(w, x), acc);
+    }
+    float r = hsum8(acc);
+    int nw = (int)(n - nfull * Q35_BLOCK_WEIGHTS);
+    if (nw > 0) r += q35_q45_block_dot_f32acc(p, (nw + 1) / 2, grid, x, nw);
     return r;
 }
 

@@ -36,6 +36,23 @@ static void rotate(float *v, float c, float s)
     v[1] = v0 * s + v1 * c;
 }
 
+/* The same angle expression as q35_rope, so a table gives identical rotations. */
+void q35_rope_angles(float *cs, int rope_dim, int pos, float base)
+{
+    for (int i = 0; i < rope_dim; i += 2) {
+        float freq = 1.0f / powf(base, (float)i / (float)rope_dim);
+        float angle = (float)pos * freq;
+        cs[i] = cosf(angle);
+        cs[i + 1] = sinf(angle);
+    }
+}
+
+void q35_rope_apply(float *v, int n_heads, int head_dim, int rope_dim, const float *cs)
+{
+    for (int h = 0; h < n_heads; h++)
+        for (int i = 0; i < rope_dim; i += 2) rotate(v + (long)h * head_dim + i, cs[i], cs[i + 1]);
+}
+
 void q35_rope(float *q, int n_q, float *k, int n_k, int head_dim, int rope_dim, int pos, float base)
 {
     /* One angle per pair, shared by every head of q and k: llama2.c recomputes it per

@@ -2,6 +2,7 @@
  * the longest sequence and the largest batch, so the forward pass never allocates. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "model/model_internal.h"
 #include "q35/model.h"
@@ -17,6 +18,15 @@ static float *alloc_f32(size_t count, size_t a, size_t b, q35_err *err)
     return q35_calloc(n ? n : 1, 1, err);
 }
 
+/* The weight cache's default budget: a quarter of physical memory (1 GiB if unknown),
+ * which leaves room for the model itself, a base model and its own cache. */
+static size_t default_wcache_budget(void)
+{
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page <= 0) return (size_t)1 << 30;
+    return (size_t)pages / 4 * (size_t)page;
+}
+
 int q35_state_init(q35_state *s, const q35_llama_config *cfg, int max_seq, int max_batch, q35_err *err)
 {
     memset(s, 0, sizeof *s);
@@ -24,6 +34,7 @@ int q35_state_init(q35_state *s, const q35_llama_config *cfg, int max_seq, int m
         return q35_fail(err, "state: invalid sizes (max_seq %d, max_batch %d)", max_seq, max_batch);
     s->max_seq = max_seq;
     s->max_batch = max_batch;
+    s->wcache_budget = default_wcache_budget();
     size_t dim = (size_t)cfg->dim, kv_dim = (size_t)cfg->n_kv_heads * (size_t)cfg->head_dim;
     size_t hidden = (size_t)cfg->hidden_dim, B = (size_t)max_batch;
     s->key_cache = alloc_f32((size_t)cfg->n_layers, (size_t)max_seq, kv_dim, err);
@@ -38,7 +49,8 @@ int q35_state_init(q35_state *s, const q35_llama_config *cfg, int max_seq, int m
     if (s->hb) s->hb2 = alloc_f32(B, hidden, 1, err);
     if (s->hb2) s->att = alloc_f32((size_t)q35_att_rows(cfg, max_batch), (size_t)max_seq, 1, err);
     if (s->att) s->logits = alloc_f32(B, (size_t)cfg->vocab_size, 1, err);
-    if (!s->logits) {
+    if (s->logits) s->rope = alloc_f32(B, (size_t)cfg->rope_dim, 1, err);
+    if (!s->rope) {
         q35_state_free(s);
         return -1;
     }
@@ -49,7 +61,8 @@ void q35_state_free(q35_state *s)
 {
     if (!s) return;
     float **bufs[] = {&s->key_cache, &s->value_cache, &s->x, &s->xb, &s->xb2, &s->hb,
-                      &s->hb2, &s->q, &s->k, &s->v, &s->att, &s->logits};
+                      &s->hb2, &s->q, &s->k, &s->v, &s->att, &s->logits, &s->rope};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(*bufs[i]);
+    q35_wcache_free(s->wcache);
     memset(s, 0, sizeof *s);
 }

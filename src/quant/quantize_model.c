@@ -1,14 +1,19 @@
 /* The streaming checkpoint quantizer: one tensor at a time from a q35_ckpt into a GGUF
  * writer, rows in parallel. Peak memory is one tensor in its output type plus a float
- * row per thread; the source stays mapped. */
+ * row per thread (GPTQ: the tensor in float); the source stays mapped. A calibrated
+ * method first gathers the block inputs' second moments (q35/calib.h): imatrix uses
+ * their diagonal as the scale search's importance, GPTQ the whole matrix (q35/gptq.h). */
 #include <stdlib.h>
 #include <string.h>
 
 #include <omp.h>
 
+#include "q35/calib.h"
 #include "q35/gguf.h"
+#include "q35/gptq.h"
 #include "q35/progress.h"
 #include "q35/quant.h"
+#include "quant/quant_internal.h"
 
 void q35_quant_opts_default(q35_quant_opts *o)
 {
@@ -18,6 +23,10 @@ void q35_quant_opts_default(q35_quant_opts *o)
     o->output_type = Q35_TYPE_Q8_0;
     o->n_threads = 0; /* OpenMP's default */
     o->progress = 1;
+    o->method = Q35_METHOD_RTN;
+    o->calib_ctx = 512;
+    o->calib_tokens = 0;
+    o->gptq_damp = 0.01;
 }
 
 static const q35_type_traits *target_type(const q35_tensor *t, const q35_quant_opts *o)
@@ -34,10 +43,11 @@ static const q35_type_traits *target_type(const q35_tensor *t, const q35_quant_o
 
 static int64_t n_rows(const q35_tensor *t) { return t->ne[1] * t->ne[2] * t->ne[3]; }
 
-/* Converts every row of src into dst (type dt) in parallel. Returns 0, or -1 when a
- * thread could not get its row buffer. */
+/* Converts every row of src into dst (type dt) in parallel, with per-column importance
+ * imp (NULL: uniform) for q35 types. Returns 0, or -1 when a thread could not get its
+ * row buffer. */
 static int convert_tensor(const q35_tensor *src, const q35_type_traits *st, const q35_type_traits *dt,
-                          uint8_t *dst, int n_threads, q35_progress *prog, uint64_t rows_before)
+                          const float *imp, uint8_t *dst, int n_threads, q35_progress *prog, uint64_t rows_before)
 {
     const int64_t n = src->ne[0], rows = n_rows(src);
     const size_t sb = st->row_bytes(n), db = dt->row_bytes(n);
@@ -57,7 +67,7 @@ static int convert_tensor(const q35_tensor *src, const q35_type_traits *st, cons
         for (int64_t r = 0; r < rows; r++) {
             if (!row) continue;
             st->to_float((const uint8_t *)src->data + (size_t)r * sb, n, row);
-            if (qz) q35_quantizer_row(qz, row, NULL, n, dst + (size_t)r * db);
+            if (qz) q35_quantizer_row(qz, row, imp, n, dst + (size_t)r * db);
             else dt->from_float(row, n, dst + (size_t)r * db);
             int64_t d;
 #pragma omp atomic capture
@@ -70,12 +80,59 @@ static int convert_tensor(const q35_tensor *src, const q35_type_traits *st, cons
     return failed ? -1 : 0;
 }
 
-static int declare(const q35_ckpt *in, const q35_quant_opts *o, const q35_type_traits *tq, q35_gguf_writer *w,
-                   const char *out_path, q35_err *err)
+/* GPTQ's factor of the site last used: wq, wk and wv share one. */
+typedef struct factor_cache {
+    int layer, site, valid;
+    q35_gptq_factor f;
+} factor_cache;
+
+static int gptq_tensor(const q35_tensor *src, const q35_type_traits *st, const q35_type_traits *dt,
+                       const q35_hessian *h, int layer, int site, factor_cache *fc, const q35_quant_opts *o,
+                       uint8_t *dst, q35_progress *prog, uint64_t rows_before, const char *out_path, q35_err *err)
+{
+    if (!fc->valid || fc->layer != layer || fc->site != site) {
+        if (fc->valid) q35_gptq_factor_free(&fc->f);
+        fc->valid = 0;
+        if (q35_gptq_factor_init(&fc->f, h, o->gptq_damp, err)) return -1;
+        fc->valid = 1, fc->layer = layer, fc->site = site;
+    }
+    const int64_t n = src->ne[0], rows = n_rows(src);
+    const size_t sb = st->row_bytes(n);
+    float *W = q35_malloc((size_t)rows * (size_t)n * sizeof *W, err);
+    if (!W) return -1;
+#pragma omp parallel for num_threads(o->n_threads > 0 ? o->n_threads : omp_get_max_threads()) schedule(static)
+    for (int64_t r = 0; r < rows; r++)
+        st->to_float((const uint8_t *)src->data + (size_t)r * sb, n, W + (size_t)r * (size_t)n);
+    q35_gptq_opts go;
+    q35_gptq_opts_default(&go);
+    go.damp = o->gptq_damp;
+    go.n_threads = o->n_threads;
+    int rc = q35_gptq_quantize(dt, &fc->f, W, rows, &go, dst, NULL, prog, rows_before, err);
+    free(W);
+    if (rc && err) {
+        char msg[sizeof err->msg];
+        memcpy(msg, err->msg, sizeof msg);
+        q35_fail(err, "%s: tensor '%s': %s", out_path, src->name, msg);
+    }
+    return rc;
+}
+
+static int declare(const q35_ckpt *in, const q35_quant_opts *o, const q35_type_traits *tq, const q35_calib *cal,
+                   q35_gguf_writer *w, const char *out_path, q35_err *err)
 {
     if (q35_ckpt_write_metadata(in, w, err) || q35_gguf_set_u32(w, "general.file_type", tq->id, err) ||
-        q35_gguf_set_str(w, "q35.quant.type", tq->name, err) || q35_gguf_set_str(w, "q35.quant.method", "rtn", err))
+        q35_gguf_set_str(w, "q35.quant.type", tq->name, err) ||
+        q35_gguf_set_str(w, "q35.quant.method", q35_quant_method_name(o->method), err))
         return -1;
+    if (cal && cal->sites) {
+        const char *base = o->calibration ? strrchr(o->calibration, '/') : NULL;
+        if ((o->calibration && q35_gguf_set_str(w, "q35.quant.calib_file", base ? base + 1 : o->calibration, err)) ||
+            q35_gguf_set_u32(w, "q35.quant.calib_tokens", (uint32_t)cal->n_tokens, err) ||
+            q35_gguf_set_u32(w, "q35.quant.calib_ctx", (uint32_t)(o->calib_ctx > 0 ? o->calib_ctx : 512), err))
+            return -1;
+        if (o->method == Q35_METHOD_GPTQ && q35_gguf_set_f32(w, "q35.quant.gptq_damp", (float)o->gptq_damp, err))
+            return -1;
+    }
     for (int i = 0; i < in->n_tensors; i++) {
         const q35_tensor *t = &in->tensors[i];
         const q35_type_traits *st = q35_type_by_id(t->type), *dt = target_type(t, o);
@@ -93,6 +150,15 @@ static int declare(const q35_ckpt *in, const q35_quant_opts *o, const q35_type_t
     return 0;
 }
 
+/* The calibration statistics of a block matrix's input, or NULL (then it is RTN'd). */
+static const q35_hessian *site_of(const q35_calib *cal, const q35_tensor *t, int *layer, int *site)
+{
+    if (!cal->sites || q35_tensor_role(t->name) != 1 || t->n_dims != 2 || q35_tensor_site(t->name, layer, site))
+        return NULL;
+    const q35_hessian *h = q35_calib_site(cal, *layer, *site);
+    return h && h->cols == t->ne[0] && h->count > 0 ? h : NULL;
+}
+
 int q35_quantize_ckpt(const q35_ckpt *in, const char *out_path, const q35_quant_opts *o, q35_quant_report *rep,
                       q35_err *err)
 {
@@ -105,14 +171,37 @@ int q35_quantize_ckpt(const q35_ckpt *in, const char *out_path, const q35_quant_
     if (!tq || !tq->is_q35) return q35_fail(err, "%s: type %u is not a 3.5-bit type", out_path, o->type);
     if (!q35_type_by_id(o->embd_type) || !q35_type_by_id(o->output_type))
         return q35_fail(err, "%s: unknown embedding or output type", out_path);
+    const char *mname = q35_quant_method_name(o->method);
+    if (!mname) return q35_fail(err, "%s: unknown quantization method %d", out_path, o->method);
+    const int calibrated = o->method != Q35_METHOD_RTN;
+    if (calibrated && !o->calibration && !o->calib)
+        return q35_fail(err, "%s: method %s needs a calibration text", out_path, mname);
+    if (!calibrated && o->calibration)
+        return q35_fail(err, "%s: method %s uses no calibration text", o->calibration, mname);
 
+    q35_calib own; /* statistics gathered here, when none were given */
+    memset(&own, 0, sizeof own);
+    const q35_calib *cal = o->calib ? o->calib : &own;
+    if (calibrated && o->calib && o->calib->n_layers != in->cfg.n_layers)
+        return q35_fail(err, "%s: calibration statistics for %d layers, the model has %d", out_path,
+                        o->calib->n_layers, in->cfg.n_layers);
+    if (calibrated && !o->calib) {
+        if (q35_quant_calibrate(in, o, &own, err)) return -1;
+        r.calib_seconds = own.seconds;
+    }
+    if (calibrated) r.calib_tokens = cal->n_tokens;
+    const double t_quant = q35_now();
+    factor_cache fc;
+    memset(&fc, 0, sizeof fc);
+    float *imp = NULL;
     q35_gguf_writer *w = q35_gguf_writer_new(err);
-    if (!w) return -1;
-    if (declare(in, o, tq, w, out_path, err) || q35_gguf_write_begin(w, out_path, err)) goto fail;
+    if (!w) goto fail_early;
+    if (declare(in, o, tq, calibrated ? cal : NULL, w, out_path, err) || q35_gguf_write_begin(w, out_path, err))
+        goto fail;
 
     uint64_t total_rows = 0, rows_done = 0;
     for (int i = 0; i < in->n_tensors; i++) total_rows += (uint64_t)n_rows(&in->tensors[i]);
-    q35_progress_begin(&prog, "quantize", total_rows, "rows");
+    q35_progress_begin(&prog, o->method == Q35_METHOD_GPTQ ? "gptq" : "quantize", total_rows, "rows");
     if (!o->progress) prog.enabled = 0;
 
     for (int i = 0; i < in->n_tensors; i++) {
@@ -121,17 +210,29 @@ int q35_quantize_ckpt(const q35_ckpt *in, const char *out_path, const q35_quant_
         size_t nb;
         if (q35_tensor_nbytes(dt->id, t->n_dims, t->ne, &nb, err)) goto fail;
         uint64_t nw = (uint64_t)t->ne[0] * (uint64_t)n_rows(t);
+        int layer, site;
+        const q35_hessian *h = calibrated ? site_of(cal, t, &layer, &site) : NULL;
         if (st == dt) { /* already in its target type: copy, no second rounding */
             if (q35_gguf_write_tensor(w, t->data, nb, err)) goto fail;
         } else {
             uint8_t *buf = q35_malloc(nb ? nb : 1, err);
             if (!buf) goto fail;
-            if (convert_tensor(t, st, dt, buf, o->n_threads, &prog, rows_done)) {
-                free(buf);
-                q35_fail(err, "%s: out of memory converting tensor '%s'", out_path, t->name);
-                goto fail;
+            int rc;
+            if (h && o->method == Q35_METHOD_GPTQ) {
+                rc = gptq_tensor(t, st, dt, h, layer, site, &fc, o, buf, &prog, rows_done, out_path, err);
+            } else {
+                if (h) { /* imatrix: diag(H) / count for every row */
+                    free(imp);
+                    if (!(imp = q35_malloc((size_t)h->cols * sizeof *imp, err))) {
+                        free(buf);
+                        goto fail;
+                    }
+                    q35_hessian_importance(h, imp);
+                }
+                rc = convert_tensor(t, st, dt, h ? imp : NULL, buf, o->n_threads, &prog, rows_done);
+                if (rc) q35_fail(err, "%s: out of memory converting tensor '%s'", out_path, t->name);
             }
-            int rc = q35_gguf_write_tensor(w, buf, nb, err);
+            if (!rc) rc = q35_gguf_write_tensor(w, buf, nb, err);
             free(buf);
             if (rc) goto fail;
         }
@@ -148,6 +249,10 @@ int q35_quantize_ckpt(const q35_ckpt *in, const char *out_path, const q35_quant_
     q35_progress_end(&prog);
     if (q35_gguf_write_end(w, err)) goto fail;
     q35_gguf_writer_free(w);
+    if (fc.valid) q35_gptq_factor_free(&fc.f);
+    free(imp);
+    q35_calib_free(&own);
+    r.quant_seconds = q35_now() - t_quant;
     r.seconds = q35_now() - t0;
     if (rep) *rep = r;
     return 0;
@@ -155,5 +260,9 @@ fail:
     q35_progress_end(&prog); /* ends the bar's line before the caller prints the error */
     q35_gguf_write_abort(w);
     q35_gguf_writer_free(w);
+fail_early:
+    if (fc.valid) q35_gptq_factor_free(&fc.f);
+    free(imp);
+    q35_calib_free(&own);
     return -1;
 }

@@ -1,4 +1,5 @@
-/* Round-to-nearest quantization of a row into a q35 type, with a per-block scale search.
+/* Round-to-nearest quantization of a row into a pair-code type (the 3.5-bit family, 7-bit
+ * codes, or q45_cb, 9-bit codes), with a per-block scale search.
  *
  * For each block, every representable scale byte whose value lies between
  * R_LO * absmax / (largest level) and R_HI * absmax / (largest level of the narrower
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "q35/format45.h"
 #include "q35/quant.h"
 #include "quant/grid_search.h"
 
@@ -21,8 +23,35 @@
 #define R_LO 0.6f
 #define R_HI 1.6f
 
+/* How a block's codes are stored: the 3.5-bit planes (format.h) or the 4.5-bit ones
+ * (format45.h); which one follows from the grid's size. */
+typedef struct layout {
+    size_t (*block_bytes)(int m);
+    void (*pack)(const uint16_t *codes, int m, uint8_t *planes);
+} layout;
+
+static void pack7(const uint16_t *codes, int m, uint8_t *planes)
+{
+    uint8_t c8[Q35_BLOCK_CODES];
+    for (int i = 0; i < m; i++) c8[i] = (uint8_t)codes[i];
+    q35_pack_planes(c8, m, planes);
+}
+
+static const layout layout7 = {q35_block_bytes, pack7};
+static const layout layout9 = {q35_q45_block_bytes, q35_q45_pack_planes};
+
+/* The pair-code types this quantizer serves: a grid of 128 or 512 points. */
+static const layout *layout_of(const q35_type_traits *t)
+{
+    if (!t || !t->grid_points) return NULL;
+    if (t->grid_size == Q35_GRID_SIZE) return &layout7;
+    if (t->grid_size == Q35_Q45_GRID_SIZE) return &layout9;
+    return NULL;
+}
+
 struct q35_quantizer {
     const q35_type_traits *t;
+    const layout *lay;
     q35_grid_search gs;
 };
 
@@ -35,7 +64,8 @@ static double pair_err(double r0, double h0, double r1, double h1)
     return h0 * r0 * r0 + h1 * r1 * r1;
 }
 
-static double quantize_block(const q35_grid_search *gs, const float *w, const float *imp, int nw, uint8_t *out)
+static double quantize_block(const q35_grid_search *gs, const layout *lay, const float *w, const float *imp, int nw,
+                             uint8_t *out)
 {
     const int m = (nw + 1) / 2;
     float wb[Q35_BLOCK_WEIGHTS], hb[Q35_BLOCK_WEIGHTS];
@@ -56,7 +86,7 @@ static double quantize_block(const q35_grid_search *gs, const float *w, const fl
         e_zero = 0.0;
         for (int i = 0; i < m; i++) e_zero += pair_err(wb[2 * i], hb[2 * i], wb[2 * i + 1], hb[2 * i + 1]);
     }
-    uint8_t codes[Q35_BLOCK_CODES], best_codes[Q35_BLOCK_CODES];
+    uint16_t codes[Q35_BLOCK_CODES], best_codes[Q35_BLOCK_CODES];
     memset(best_codes, 0, sizeof best_codes);
     int best_s = 0;
     double best_e = INFINITY;
@@ -73,7 +103,7 @@ static double quantize_block(const q35_grid_search *gs, const float *w, const fl
             double e = 0.0;
             for (int i = 0; i < m && e < best_e; i++) {
                 int c = q35_grid_search_nearest(gs, wb[2 * i] * id, wb[2 * i + 1] * id, hb[2 * i], hb[2 * i + 1]);
-                codes[i] = (uint8_t)c;
+                codes[i] = (uint16_t)c;
                 double r0 = (double)wb[2 * i] - (double)d * gs->grid[c][0];
                 double r1 = (double)wb[2 * i + 1] - (double)d * gs->grid[c][1];
                 e += pair_err(r0, hb[2 * i], r1, hb[2 * i + 1]);
@@ -81,7 +111,7 @@ static double quantize_block(const q35_grid_search *gs, const float *w, const fl
             if (e < best_e) {
                 best_e = e;
                 best_s = s;
-                memcpy(best_codes, codes, (size_t)m);
+                memcpy(best_codes, codes, sizeof codes[0] * (size_t)m);
             }
         }
     }
@@ -93,32 +123,38 @@ static double quantize_block(const q35_grid_search *gs, const float *w, const fl
         memset(best_codes, 0, sizeof best_codes);
     }
     out[0] = (uint8_t)best_s;
-    q35_pack_planes(best_codes, m, out + 1);
+    lay->pack(best_codes, m, out + 1);
     return unweighted ? 0.0 : best_e;
 }
 
-static double quantize_row_gs(const q35_grid_search *gs, const float *w, const float *imp, int64_t n, void *out)
+static double quantize_row_gs(const q35_grid_search *gs, const layout *lay, const float *w, const float *imp, int64_t n,
+                              void *out)
 {
     uint8_t *p = out;
     double e = 0.0;
     for (int64_t k0 = 0; k0 < n; k0 += Q35_BLOCK_WEIGHTS) {
         int nw = (int)(n - k0 < Q35_BLOCK_WEIGHTS ? n - k0 : Q35_BLOCK_WEIGHTS);
-        e += quantize_block(gs, w + k0, imp ? imp + k0 : NULL, nw, p);
-        p += q35_block_bytes((nw + 1) / 2);
+        e += quantize_block(gs, lay, w + k0, imp ? imp + k0 : NULL, nw, p);
+        p += lay->block_bytes((nw + 1) / 2);
     }
     return e;
 }
 
 q35_quantizer *q35_quantizer_new(const q35_type_traits *t, q35_err *err)
 {
-    if (!t || !t->is_q35 || !t->grid) {
-        q35_fail(err, "quantizer: type '%s' is not a 3.5-bit type", t ? t->name : "(null)");
+    const layout *lay = layout_of(t);
+    if (!lay) {
+        q35_fail(err, "quantizer: type '%s' is not a pair-code type (3.5-bit family or q45_cb)", t ? t->name : "(null)");
         return NULL;
     }
     q35_quantizer *q = q35_malloc(sizeof *q, err);
     if (!q) return NULL;
     q->t = t;
-    q35_grid_search_init(&q->gs, t->grid);
+    q->lay = lay;
+    if (q35_grid_search_init_n(&q->gs, t->grid_points, t->grid_size, err)) {
+        free(q);
+        return NULL;
+    }
     return q;
 }
 
@@ -128,13 +164,14 @@ const q35_type_traits *q35_quantizer_type(const q35_quantizer *q) { return q->t;
 
 double q35_quantizer_row(const q35_quantizer *q, const float *w, const float *importance, int64_t n, void *out)
 {
-    return quantize_row_gs(&q->gs, w, importance, n, out);
+    return quantize_row_gs(&q->gs, q->lay, w, importance, n, out);
 }
 
 double q35_quantize_row(const q35_type_traits *t, const float *w, const float *importance, int64_t n, void *out)
 {
-    if (!t || !t->is_q35 || !t->grid) return -1.0;
-    q35_grid_search gs; /* ~25 KB; built per call, so loops over rows use a q35_quantizer */
-    q35_grid_search_init(&gs, t->grid);
-    return quantize_row_gs(&gs, w, importance, n, out);
+    const layout *lay = layout_of(t);
+    if (!lay) return -1.0;
+    q35_grid_search gs; /* ~55 KB; built per call, so loops over rows use a q35_quantizer */
+    if (q35_grid_search_init_n(&gs, t->grid_points, t->grid_size, NULL)) return -1.0;
+    return quantize_row_gs(&gs, lay, w, importance, n, out);
 }

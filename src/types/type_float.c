@@ -113,10 +113,10 @@ static float q8_dot_ref(const void *row, const float *x, int64_t n)
 }
 
 const q35_type_traits q35_traits_f32 = {Q35_TYPE_F32, "f32", 1, 0, NULL, f32_row_bytes, f32_to_float,
-                                        f32_from_float, f32_dot_ref, q35_dot_f32};
+                                        f32_from_float, f32_dot_ref, q35_dot_f32, 0, NULL};
 const q35_type_traits q35_traits_f16 = {Q35_TYPE_F16, "f16", 1, 0, NULL, f16_row_bytes, f16_to_float,
-                                        f16_from_float, f16_dot_ref, q35_dot_f16};
+                                        f16_from_float, f16_dot_ref, q35_dot_f16, 0, NULL};
 const q35_type_traits q35_traits_bf16 = {Q35_TYPE_BF16, "bf16", 1, 0, NULL, f16_row_bytes, bf16_to_float,
-                                         bf16_from_float, bf16_dot_ref, bf16_dot_ref};
+                                         bf16_from_float, bf16_dot_ref, bf16_dot_ref, 0, NULL};
 const q35_type_traits q35_traits_q8_0 = {Q35_TYPE_Q8_0, "q8_0", Q8_BLOCK, 0, NULL, q8_row_bytes, q8_to_float,
-                                         q8_from_float, q8_dot_ref, q35_dot_q8_0};
+                                         q8_from_float, q8_dot_ref, q35_dot_q8_0, 0, NULL};

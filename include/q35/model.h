@@ -61,6 +61,15 @@ typedef struct q35_backend {
     void (*matvec)(const struct q35_backend *be, const q35_matrix *w, const float *x, float *y);
     /* Y[t][r] = sum_c W[r][c] * X[t][c] for t < n; X is n x cols, Y is n x rows. */
     void (*matmul)(const struct q35_backend *be, const q35_matrix *w, const float *X, int n, float *Y);
+    /* Optional (NULL where the backend has none): the same product from a copy of W
+     * prepared once in the backend's own layout (floats, arranged for its kernel), for
+     * callers that multiply by W many times; q35_state keeps such copies (wcache).
+     * pack_bytes: the copy's size (0: none for this matrix); pack: writes it to dst, 64-byte
+     * aligned; matmul_packed: matmul with it (may round differently from matmul). */
+    size_t (*pack_bytes)(const struct q35_backend *be, const q35_matrix *w);
+    void (*pack)(const struct q35_backend *be, const q35_matrix *w, void *dst);
+    void (*matmul_packed)(const struct q35_backend *be, const q35_matrix *w, const void *packed, const float *X,
+                          int n, float *Y);
 } q35_backend;
 
 /* Looks a backend up by name ("ref", "cpu"); NULL if unknown. n_threads <= 0: all cores. */
@@ -90,13 +99,13 @@ typedef struct q35_state {
     float *x, *xb, *xb2, *hb, *hb2, *q, *k, *v, *att; /* batch scratch */
     float *logits;                  /* max_batch x vocab */
     float *rope;                    /* max_batch x rope_dim: cos, sin of each rotary pair */
-    /* Float copies of the model's non-F32 weight matrices for batched products on a
-     * backend that is not exact: each matrix is converted once, on the first batch that
-     * multiplies by it, instead of on every batch. Matrices are cached in the order the
-     * forward pass meets them while the total stays within wcache_budget bytes; the rest
-     * are decoded panel by panel as before. q35_state_init sets the budget to a quarter of
-     * physical memory; 0 turns the cache off. A state caches the model it runs: use one
-     * state per model, and free it before the model. */
+    /* The backend's prepared copies of the weight matrices (q35_backend.pack) for batched
+     * products on a backend that is not exact: each matrix is decoded and laid out once,
+     * on the first batch that multiplies by it, instead of on every batch. Matrices are
+     * cached in the order the forward pass meets them while the total stays within
+     * wcache_budget bytes; the rest take the backend's plain matmul. q35_state_init sets
+     * the budget to a quarter of physical memory; 0 turns the cache off. A state caches
+     * the model it runs: use one state per model, and free it before the model. */
     size_t wcache_budget;
     struct q35_wcache *wcache;
 } q35_state;

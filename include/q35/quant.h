@@ -26,8 +26,8 @@ extern "C" {
 double q35_quantize_row(const q35_type_traits *t, const float *w, const float *importance,
                         int64_t n, void *out);
 
-/* A row quantizer prepared for one pair-code type (its grid's search structure built once;
- * about 0.6 ms for a 128-point grid, 2.6 ms for q45_cb's 512).
+/* A row quantizer prepared for one pair-code type (its grid's search structure built once,
+ * about 0.15 ms).
  * Read-only after creation, so threads may share one. q35_quantize_row builds one on the
  * stack per call; loops over many rows should make one with q35_quantizer_new. */
 typedef struct q35_quantizer q35_quantizer;

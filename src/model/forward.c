@@ -25,14 +25,14 @@
 #include "q35/model.h"
 
 /* Y = W * X for n rows of activations: the backend's matvec when n == 1. A batch on a
- * backend that may round differently multiplies by the state's float copy of W when it
- * has or can make one (wcache.c); the products are the same up to float rounding. */
+ * backend that may round differently multiplies by the backend's prepared copy of W from
+ * the state when it has or can make one (wcache.c): the same product up to rounding. */
 static void linear(const q35_backend *be, q35_state *s, const q35_matrix *w, const float *X, int n, float *Y)
 {
-    q35_matrix f;
+    const void *packed;
     if (n == 1) be->matvec(be, w, X, Y);
-    else if (!be->exact && n >= Q35_WCACHE_MIN_BATCH && q35_wcache_view(s, be->n_threads, w, &f))
-        be->matmul(be, &f, X, n, Y);
+    else if (!be->exact && n >= Q35_WCACHE_MIN_BATCH && (packed = q35_wcache_get(s, be, w)))
+        be->matmul_packed(be, w, packed, X, n, Y);
     else be->matmul(be, w, X, n, Y);
 }
 

@@ -17,16 +17,15 @@ static inline int q35_att_rows(const q35_llama_config *cfg, int max_batch)
     return cfg->n_heads > block ? cfg->n_heads : block;
 }
 
-/* Batches of at least this many rows multiply by the state's float copy of a weight
+/* Batches of at least this many rows multiply by the state's prepared copy of a weight
  * matrix (wcache.c) when the backend is not exact; smaller ones are matvecs anyway. */
 #define Q35_WCACHE_MIN_BATCH 8
 
 typedef struct q35_wcache q35_wcache;
 
-/* If w is not F32 and has a float copy in s->wcache, or gets one now within
- * s->wcache_budget (converted on n_threads threads), *out becomes an F32 view of that copy
- * and the result is 1; else 0, and w is to be used as it is. */
-int q35_wcache_view(q35_state *s, int n_threads, const q35_matrix *w, q35_matrix *out);
+/* The backend's prepared copy of w from s->wcache, made now if it is not there yet and
+ * fits s->wcache_budget; NULL if the backend prepares none or it does not fit. */
+const void *q35_wcache_get(q35_state *s, const q35_backend *be, const q35_matrix *w);
 void q35_wcache_free(q35_wcache *c);
 
 #endif

@@ -41,37 +41,71 @@ static int64_t far(int64_t a, int64_t b, int64_t x) { return x - a > b - x ? x -
 /* Cell index of a coordinate inside [-span, span); int8 grid points always are. */
 static int cell_of(const q35_grid_search *gs, int x) { return (x + gs->span) / gs->cell; }
 
-/* Euclidean candidate lists: every point of a cell is within `bound` of some grid point,
- * so a grid point farther than that from the whole cell is never the nearest. */
-static void build_cells(q35_grid_search *gs)
+/* The grid points lying in each cell, by a counting sort on the cell index. */
+static void bucket_points(q35_grid_search *gs)
 {
     const int8_t (*g)[2] = gs->grid;
-    for (int cy = 0; cy < Q35_GS_NCELL; cy++)
-        for (int cx = 0; cx < Q35_GS_NCELL; cx++) {
-            int64_t x0 = -gs->span + (int64_t)cx * gs->cell, x1 = x0 + gs->cell;
-            int64_t y0 = -gs->span + (int64_t)cy * gs->cell, y1 = y0 + gs->cell;
-            int64_t bound = INT64_MAX;
-            for (int c = 0; c < gs->n; c++) {
-                int64_t dmax = sq(far(x0, x1, g[c][0])) + sq(far(y0, y1, g[c][1]));
-                if (dmax < bound) bound = dmax;
-            }
-            int cell = cy * Q35_GS_NCELL + cx, n = 0;
-            for (int c = 0; c < gs->n && n <= Q35_GS_CAP; c++) {
-                int64_t dmin = sq(gap(x0, x1, g[c][0])) + sq(gap(y0, y1, g[c][1]));
-                if (dmin <= bound) {
-                    if (n < Q35_GS_CAP) gs->cand[cell][n] = (uint16_t)c;
-                    n++;
-                }
-            }
-            gs->count[cell] = (uint8_t)(n > Q35_GS_CAP ? Q35_GS_BRUTE : n);
-        }
-    /* the points lying in each cell, by a counting sort on the cell index */
     uint16_t start[NCELLS + 1];
     memset(start, 0, sizeof start);
     for (int c = 0; c < gs->n; c++) start[cell_of(gs, g[c][1]) * Q35_GS_NCELL + cell_of(gs, g[c][0]) + 1]++;
     for (int k = 0; k < NCELLS; k++) start[k + 1] = (uint16_t)(start[k + 1] + start[k]);
     memcpy(gs->first, start, sizeof start);
     for (int c = 0; c < gs->n; c++) gs->in_cell[start[cell_of(gs, g[c][1]) * Q35_GS_NCELL + cell_of(gs, g[c][0])]++] = (uint16_t)c;
+}
+
+static int clamp_cell(int k) { return k < 0 ? 0 : k >= Q35_GS_NCELL ? Q35_GS_NCELL - 1 : k; }
+
+/* Euclidean candidate lists: every point of a cell is within `bound` (squared) of the
+ * grid point whose farthest distance to the cell is least, so a grid point farther than
+ * that from the whole cell is never the nearest. Both scans only visit the cells within
+ * `ring` of the cell: a point nearer than some bound b to the cell lies within
+ * ceil(sqrt(b) / cell) cells of it, and a first bound comes from the nearest non-empty
+ * ring. The lists come out in ascending code order. */
+static void build_cells(q35_grid_search *gs)
+{
+    const int8_t (*g)[2] = gs->grid;
+    bucket_points(gs);
+    for (int cy = 0; cy < Q35_GS_NCELL; cy++)
+        for (int cx = 0; cx < Q35_GS_NCELL; cx++) {
+            int64_t x0 = -gs->span + (int64_t)cx * gs->cell, x1 = x0 + gs->cell;
+            int64_t y0 = -gs->span + (int64_t)cy * gs->cell, y1 = y0 + gs->cell;
+            int64_t bound = INT64_MAX;
+            for (int pass = 0; pass < 2; pass++) {
+                /* pass 0: a first bound from the nearest non-empty ring; pass 1: the exact
+                 * bound from every point that could lower it */
+                int ring = 1;
+                if (pass == 1) {
+                    ring = (int)((int64_t)sqrt((double)bound) / gs->cell) + 1;
+                    bound = INT64_MAX;
+                }
+                for (;; ring++) {
+                    for (int y = clamp_cell(cy - ring); y <= clamp_cell(cy + ring); y++)
+                        for (int k = gs->first[y * Q35_GS_NCELL + clamp_cell(cx - ring)];
+                             k < gs->first[y * Q35_GS_NCELL + clamp_cell(cx + ring) + 1]; k++) {
+                            int c = gs->in_cell[k];
+                            int64_t dmax = sq(far(x0, x1, g[c][0])) + sq(far(y0, y1, g[c][1]));
+                            if (dmax < bound) bound = dmax;
+                        }
+                    if (pass == 1 || bound < INT64_MAX || ring >= Q35_GS_NCELL) break;
+                }
+            }
+            const int ring = (int)((int64_t)sqrt((double)bound) / gs->cell) + 1;
+            int cell = cy * Q35_GS_NCELL + cx, n = 0;
+            uint16_t *cand = gs->cand[cell];
+            for (int y = clamp_cell(cy - ring); y <= clamp_cell(cy + ring); y++)
+                for (int k = gs->first[y * Q35_GS_NCELL + clamp_cell(cx - ring)];
+                     k < gs->first[y * Q35_GS_NCELL + clamp_cell(cx + ring) + 1] && n <= Q35_GS_CAP; k++) {
+                    int c = gs->in_cell[k];
+                    if (sq(gap(x0, x1, g[c][0])) + sq(gap(y0, y1, g[c][1])) > bound) continue;
+                    if (n < Q35_GS_CAP) { /* insert in code order */
+                        int j = n;
+                        for (; j > 0 && cand[j - 1] > c; j--) cand[j] = cand[j - 1];
+                        cand[j] = (uint16_t)c;
+                    }
+                    n++;
+                }
+            gs->count[cell] = (uint8_t)(n > Q35_GS_CAP ? Q35_GS_BRUTE : n);
+        }
 }
 
 static void init(q35_grid_search *gs, const int8_t (*grid)[2], int n)
@@ -144,12 +178,15 @@ int q35_grid_search_nearest(const q35_grid_search *gs, float u, float v, float h
         int a = round_clamp(u, gs->lo[0], gs->hi[0]), b = round_clamp(v, gs->lo[1], gs->hi[1]);
         return gs->code_of[(a - gs->lo[0]) * (gs->hi[1] - gs->lo[1] + 1) + (b - gs->lo[1])];
     }
-    const float span = (float)gs->span;
     /* A zero weight (the odd row's pad) makes the nearest point a 1-D question that the
-     * Euclidean cells do not answer. */
-    if (!(h0 > 0.0f && h1 > 0.0f && u >= -span && u < span && v >= -span && v < span))
-        return brute(gs, u, v, h0, h1);
-    int cell = cell_index(gs, v) * Q35_GS_NCELL + cell_index(gs, u), n = gs->count[cell];
+     * Euclidean cells do not answer; NaN has no nearest point. */
+    if (!(h0 > 0.0f && h1 > 0.0f) || u != u || v != v) return brute(gs, u, v, h0, h1);
+    const float span = (float)gs->span;
+    const int inside = u >= -span && u < span && v >= -span && v < span;
+    /* A query outside the square starts from the candidates of the cell nearest to it;
+     * the box scan below then makes the answer exact. */
+    const float cu = fminf(fmaxf(u, -span), span), cv = fminf(fmaxf(v, -span), span);
+    int cell = cell_index(gs, cv) * Q35_GS_NCELL + cell_index(gs, cu), n = gs->count[cell];
     if (n == Q35_GS_BRUTE) return brute(gs, u, v, h0, h1);
     const int8_t (*g)[2] = gs->grid;
     const uint16_t *cand = gs->cand[cell];
@@ -163,13 +200,13 @@ int q35_grid_search_nearest(const q35_grid_search *gs, float u, float v, float h
             best = cand[k];
         }
     }
-    if (h0 == h1) return best; /* the Euclidean candidates are exact */
+    if (inside && h0 == h1) return best; /* the Euclidean candidates are exact */
     /* Any point nearer than bd lies in the box; a little slack covers float rounding. */
     float ru = sqrtf(bd / h0) * 1.0001f + 1e-3f, rv = sqrtf(bd / h1) * 1.0001f + 1e-3f;
     /* Grid points all lie in the square, so the box is clipped to it (before any float to
-     * int conversion: a tiny weight makes the box infinite). */
-    int x0 = cell_index(gs, fmaxf(u - ru, -span)), x1 = cell_index(gs, fminf(u + ru, span));
-    int y0 = cell_index(gs, fmaxf(v - rv, -span)), y1 = cell_index(gs, fminf(v + rv, span));
+     * int conversion: a tiny weight or a far query makes the box huge or infinite). */
+    int x0 = cell_index(gs, fminf(fmaxf(u - ru, -span), span)), x1 = cell_index(gs, fminf(fmaxf(u + ru, -span), span));
+    int y0 = cell_index(gs, fminf(fmaxf(v - rv, -span), span)), y1 = cell_index(gs, fminf(fmaxf(v + rv, -span), span));
     if ((x1 - x0 + 1) * (y1 - y0 + 1) > BOX_MAX_CELLS) return brute(gs, u, v, h0, h1);
     for (int cy = y0; cy <= y1; cy++)
         for (int k = gs->first[cy * Q35_GS_NCELL + x0]; k < gs->first[cy * Q35_GS_NCELL + x1 + 1]; k++) {

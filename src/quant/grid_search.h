@@ -8,11 +8,12 @@
  * a cell meets a similar number of Voronoi regions), and each cell lists every grid point
  * that can be the nearest (Euclidean) to some point of the cell, and the grid points that
  * lie in it. With equal weights the nearest point is the best of the query's cell list.
- * With unequal weights h0 != h1 the Euclidean best gives a distance D, and every point
- * that could beat it lies in the box |u - g0| < sqrt(D/h0), |v - g1| < sqrt(D/h1), whose
- * cells are then scanned. A query outside the square, in a cell whose list is too long,
- * with a zero weight or with a box of too many cells is searched by brute force. So the
- * answer is always the exact weighted nearest point. The index is built once per
+ * With unequal weights h0 != h1, or a query outside the square (which starts from the
+ * cell nearest to it), the best of that list gives a distance D, and every point that
+ * could beat it lies in the box |u - g0| < sqrt(D/h0), |v - g1| < sqrt(D/h1), whose cells
+ * (clipped to the square, where all grid points lie) are then scanned. A query in a cell
+ * whose list is too long, with a zero weight or with a box of too many cells is searched
+ * by brute force. So the answer is always the exact weighted nearest point. The index is built once per
  * quantizer (well under a millisecond) and only read afterwards, so threads share it. */
 #ifndef Q35_QUANT_GRID_SEARCH_H
 #define Q35_QUANT_GRID_SEARCH_H

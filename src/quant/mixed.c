@@ -15,9 +15,11 @@
  * budget (in tests, 2.4x the optimum on 6 tensors), so when the table fits in memory a
  * dynamic program over the budget checks it:
  *  4. sizes in units of their greatest common divisor (exact; real models have a few
- *     thousand units), or else of budget / 65536 with every size rounded up (so its
- *     answers still fit), minimum error per used budget, tensor by tensor; its answer,
- *     polished by step 3, replaces the greedy one when lower.
+ *     thousand units), or else of budget / 16384 with every size rounded up, minimum error
+ *     per used budget, tensor by tensor. Rounding up costs up to one unit a tensor, so a
+ *     coarse table first gets that much slack, then half, ... then none, and the first
+ *     answer whose exact bits fit is kept. It replaces the greedy answer, after step 3's
+ *     polish, when lower.
  * Every step keeps the bits within the budget, so the result never exceeds it. Sizes are
  * exact integers; only errors are floating point. */
 #include <math.h>
@@ -32,7 +34,7 @@
 #define PAIR_MAX_ROUNDS 64
 /* The dynamic program: at most this many budget units, and this many table bytes
  * (tensors x (units + 1)). */
-#define DP_MAX_UNITS 65536u
+#define DP_MAX_UNITS 16384u
 #define DP_MAX_TABLE (32u << 20)
 
 typedef struct step {
@@ -168,19 +170,30 @@ static uint64_t gcd64(uint64_t a, uint64_t b)
     return a;
 }
 
-/* Step 4. Writes a solution to out and returns 1, or returns 0 when the table would be too
- * large (or memory is short: the greedy answer stands). */
-static int dp_solve(const problem *p, int *out)
+/* Budget units of step 4: the greatest common divisor of the sizes, or a coarse unit
+ * that keeps the table small (*coarse = 1). 0 when the table would be too large. */
+static uint64_t dp_unit(const problem *p, int *coarse)
 {
-    if (p->nk > 255) return 0;
     uint64_t g = 0;
     for (int t = 0; t < p->nt; t++)
         for (int k = 0; k < p->nk; k++)
             if (allowed(p, t, k)) g = gcd64(g, B(p, t, k));
-    if (g == 0) g = 1;                     /* every allowed size is 0 */
-    if (p->budget / g > DP_MAX_UNITS) g = p->budget / DP_MAX_UNITS + 1; /* coarse: sizes round up */
-    const size_t units = (size_t)(p->budget / g), width = units + 1;
-    if ((size_t)p->nt > DP_MAX_TABLE / width) return 0;
+    if (g == 0) g = 1; /* every allowed size is 0 */
+    *coarse = p->budget / g > DP_MAX_UNITS;
+    if (*coarse) g = p->budget / DP_MAX_UNITS + 1;
+    size_t width = (size_t)(p->budget / g) + 1 + (size_t)p->nt; /* room for the slack */
+    if (p->nk > 255 || (size_t)p->nt > DP_MAX_TABLE / width) return 0;
+    return g;
+}
+
+static size_t units_of(uint64_t bits, uint64_t g) { return (size_t)(bits / g + (bits % g != 0)); }
+
+/* Step 4 for one slack: least error within budget / g + slack units, sizes rounded up to
+ * units. Writes the solution to out and returns 1, or 0 when there is none or memory is
+ * short (the greedy answer stands). */
+static int dp_solve(const problem *p, uint64_t g, size_t slack, int *out)
+{
+    const size_t units = (size_t)(p->budget / g) + slack, width = units + 1;
     uint8_t *ch = malloc((size_t)p->nt * width);
     double *cur = malloc(sizeof(double) * width), *next = malloc(sizeof(double) * width);
     size_t *w = malloc(sizeof(size_t) * (size_t)p->nk);
@@ -189,8 +202,8 @@ static int dp_solve(const problem *p, int *out)
         for (size_t u = 0; u < width; u++) cur[u] = 0.0; /* least error within u units */
         for (int t = 0; t < p->nt; t++) {
             for (int k = 0; k < p->nk; k++) {
-                uint64_t q = B(p, t, k) / g + (B(p, t, k) % g != 0);
-                w[k] = allowed(p, t, k) && q <= units ? (size_t)q : SIZE_MAX;
+                size_t q = units_of(B(p, t, k), g);
+                w[k] = allowed(p, t, k) && q <= units ? q : SIZE_MAX;
             }
             uint8_t *c = ch + (size_t)t * width;
             for (size_t u = 0; u < width; u++) {
@@ -213,7 +226,7 @@ static int dp_solve(const problem *p, int *out)
         for (int t = p->nt - 1; t >= 0 && ok; t--) {
             int k = ch[(size_t)t * width + u];
             out[t] = k;
-            u -= (size_t)(B(p, t, k) / g + (B(p, t, k) % g != 0));
+            u -= units_of(B(p, t, k), g);
         }
     }
     free(ch);
@@ -230,10 +243,11 @@ static double total_error(const problem *p, const int *choice)
     return e;
 }
 
+/* Saturating, so that a coarse answer far over the budget cannot wrap around into it. */
 static uint64_t total_bits(const problem *p, const int *choice)
 {
     uint64_t b = 0;
-    for (int t = 0; t < p->nt; t++) b += B(p, t, choice[t]);
+    for (int t = 0; t < p->nt; t++) b = B(p, t, choice[t]) > UINT64_MAX - b ? UINT64_MAX : b + B(p, t, choice[t]);
     return b;
 }
 
@@ -297,10 +311,18 @@ int q35_mixed_solve(int n_tensors, int n_cand, const double *error, const uint64
     /* 3. what the hull and the leftover budget still allow */
     local_search(&p, choice, &used);
     /* 4. the dynamic program's answer where it is lower (pos is free as scratch now) */
-    if (dp_solve(&p, pos)) {
-        uint64_t dp_used = total_bits(&p, pos);
-        local_search(&p, pos, &dp_used);
-        if (total_error(&p, pos) < total_error(&p, choice)) memcpy(choice, pos, sizeof(int) * nt);
+    int coarse;
+    uint64_t g = dp_unit(&p, &coarse);
+    for (size_t slack = coarse ? nt : 0; g; slack /= 2) {
+        if (dp_solve(&p, g, slack, pos)) {
+            uint64_t dp_used = total_bits(&p, pos);
+            if (dp_used <= budget_bits) {
+                local_search(&p, pos, &dp_used);
+                if (total_error(&p, pos) < total_error(&p, choice)) memcpy(choice, pos, sizeof(int) * nt);
+                break;
+            }
+        }
+        if (!slack) break;
     }
 done:
     free(hull);

@@ -175,7 +175,8 @@ int cmd_study(int argc, char **argv)
         return cli_error(cmd, "out of memory");
     }
     for (int i = 0; q35_type_at(i) && s->n_types < MAX_TYPES; i++)
-        if (q35_type_at(i)->grid_points) /* the 3.5-bit family and its 4.5-bit sibling */ s->types[s->n_types++] = q35_type_at(i);
+        if (q35_type_at(i)->grid_points) /* the 3.5-bit family and its 4.5-bit sibling */
+            s->types[s->n_types++] = q35_type_at(i);
 
     int n_mats = 0;
     rc = 0;

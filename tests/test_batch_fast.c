@@ -110,7 +110,7 @@ static void check_packed(const q35_backend *be, uint32_t type, int rows, int col
     assert_true(bytes >= (size_t)rows * cols * sizeof(float));
     void *packed = aligned_alloc(64, (bytes + 63) / 64 * 64);
     assert_non_null(packed);
-    be->pack(be, &w, packed);
+    assert_int_equal(be->pack(be, &w, packed), 0);
     static const int batches[] = {1, 2, 4, 5, 8, 9, 12, 13, 24, 25, 31};
     for (size_t bi = 0; bi < sizeof batches / sizeof batches[0]; bi++) {
         const int n = batches[bi];

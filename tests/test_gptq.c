@@ -118,7 +118,7 @@ static void check_valid(const q35_type_traits *t, const uint8_t *q, int rows, in
 }
 
 /* The damped, count-normalised Hessian GPTQ works with. */
-static double *damped(const layer *L, const q35_gptq_factor *f)
+static double *damped(const layer *L, const q35_gptq_factor *f, double damp_diag)
 {
     const int c = L->cols;
     double *M = malloc(sizeof(double) * (size_t)c * c), mean = 0;
@@ -129,12 +129,12 @@ static double *damped(const layer *L, const q35_gptq_factor *f)
     for (int i = 0; i < c; i++)
         for (int j = 0; j < c; j++) {
             M[i * c + j] = L->h.h[(i < j ? i : j) * c + (i < j ? j : i)] / (double)L->h.count;
-            if (i == j) M[i * c + j] = (f->dead[i] ? 1.0 : M[i * c + j]) + f->damp * mean;
+            if (i == j) M[i * c + j] = (f->dead[i] ? 1.0 : M[i * c + j] * (1 + damp_diag)) + f->damp * mean;
         }
     return M;
 }
 
-static void run_case(const char *type, int rows, int cols, int n, int dead_col, int compare)
+static void run_case(const char *type, int rows, int cols, int n, int dead_col, double damp_diag, int compare)
 {
     uint64_t s = t_seed();
     layer L;
@@ -152,11 +152,11 @@ static void run_case(const char *type, int rows, int cols, int n, int dead_col, 
     const size_t rb = t->row_bytes(cols);
     q35_err err;
     q35_gptq_factor f;
-    assert_int_equal(q35_gptq_factor_init(&f, &L.h, 0.01, &err), 0);
+    assert_int_equal(q35_gptq_factor_init(&f, &L.h, 0.01, damp_diag, &err), 0);
     assert_true(fabs(f.damp - 0.01) < 1e-12);
     if (dead_col >= 0) assert_int_equal(f.dead[dead_col], 1);
     q35_hessian_full(&L.h);
-    double *M = damped(&L, &f);
+    double *M = damped(&L, &f, damp_diag);
 
     /* U^T U M = I */
     double *A = calloc((size_t)cols * cols, sizeof(double)), worst = 0;
@@ -223,19 +223,19 @@ static void run_case(const char *type, int rows, int cols, int n, int dead_col, 
 static void test_gptq_beats_rtn_cb(void **state)
 {
     (void)state;
-    run_case("q35_cb", 64, 256, 2048, -1, 1);
+    run_case("q35_cb", 64, 256, 2048, -1, 0.0, 1);
 }
 
 static void test_gptq_beats_rtn_p11(void **state)
 {
     (void)state;
-    run_case("q35_p11", 64, 256, 2048, -1, 1);
+    run_case("q35_p11", 64, 256, 2048, -1, 0.0, 1);
 }
 
 static void test_gptq_odd_row_dead_column(void **state)
 {
     (void)state;
-    run_case("q35_cb", 16, 173, 600, 5, 0);
+    run_case("q35_cb", 16, 173, 600, 5, 0.5, 0); /* diagonal damping too */
 }
 
 static void test_gptq_errors(void **state)
@@ -245,12 +245,12 @@ static void test_gptq_errors(void **state)
     q35_gptq_factor f;
     q35_hessian h;
     assert_int_equal(q35_hessian_init(&h, 8, &err), 0);
-    assert_int_equal(q35_gptq_factor_init(&f, &h, 0.01, &err), -1); /* no rows seen */
+    assert_int_equal(q35_gptq_factor_init(&f, &h, 0.01, 0, &err), -1); /* no rows seen */
     assert_non_null(strstr(err.msg, "no calibration rows"));
     h.count = 1;
-    assert_int_equal(q35_gptq_factor_init(&f, &h, -1, &err), -1);
+    assert_int_equal(q35_gptq_factor_init(&f, &h, -1, 0, &err), -1);
     /* all columns dead: H = 0 still factors (unit diagonal) */
-    assert_int_equal(q35_gptq_factor_init(&f, &h, 0.01, &err), 0);
+    assert_int_equal(q35_gptq_factor_init(&f, &h, 0.01, 0, &err), 0);
     for (int j = 0; j < 8; j++) assert_int_equal(f.dead[j], 1);
     q35_gptq_factor_free(&f);
     q35_hessian_free(&h);

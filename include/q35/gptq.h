@@ -26,7 +26,6 @@ extern "C" {
 #endif
 
 typedef struct q35_gptq_opts {
-    double damp;     /* lambda: lambda * mean(diag H) is added to the diagonal (default 0.01) */
     int scale_reach; /* scale bytes tried on each side of the importance-searched one (default 2) */
     int cand_reach;  /* grid cells around a pair's own whose points are tried (default 1) */
     int n_threads;   /* <= 0: OpenMP's default */
@@ -45,9 +44,10 @@ typedef struct q35_gptq_factor {
 } q35_gptq_factor;
 
 /* Factors H (upper triangle as q35_hessian keeps it) with LAPACK: H is scaled by
- * 1/count, dead columns get a unit diagonal, the damping is added (multiplied by 10 up
- * to 4 times if Cholesky still fails), then U = chol(inv(H))^T. */
-int q35_gptq_factor_init(q35_gptq_factor *f, const q35_hessian *h, double damp, q35_err *err);
+ * 1/count, dead columns get a unit diagonal, the diagonal is multiplied by
+ * (1 + damp_diag) and damp * mean(diag H) is added (damp multiplied by 10 up to 4 times
+ * if Cholesky still fails), then U = chol(inv(H))^T. */
+int q35_gptq_factor_init(q35_gptq_factor *f, const q35_hessian *h, double damp, double damp_diag, q35_err *err);
 void q35_gptq_factor_free(q35_gptq_factor *f);
 
 /* Quantizes W (rows x f->cols floats; overwritten by the error-updated weights) into

@@ -65,9 +65,10 @@ typedef struct q35_backend {
      * prepared once in the backend's own layout (floats, arranged for its kernel), for
      * callers that multiply by W many times; q35_state keeps such copies (wcache).
      * pack_bytes: the copy's size (0: none for this matrix); pack: writes it to dst, 64-byte
-     * aligned; matmul_packed: matmul with it (may round differently from matmul). */
+     * aligned, returning 0 (-1: out of memory, dst unusable); matmul_packed: matmul with it
+     * (may round differently from matmul). */
     size_t (*pack_bytes)(const struct q35_backend *be, const q35_matrix *w);
-    void (*pack)(const struct q35_backend *be, const q35_matrix *w, void *dst);
+    int (*pack)(const struct q35_backend *be, const q35_matrix *w, void *dst);
     void (*matmul_packed)(const struct q35_backend *be, const q35_matrix *w, const void *packed, const float *X,
                           int n, float *Y);
 } q35_backend;

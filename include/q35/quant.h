@@ -56,6 +56,7 @@ typedef struct q35_quant_opts {
     int calib_ctx;        /* tokens per calibration chunk (default 512) */
     int64_t calib_tokens; /* calibration token budget; <= 0: the whole file */
     double gptq_damp;     /* GPTQ damping lambda (default 0.01) */
+    double gptq_damp_diag; /* GPTQ diagonal damping: H's diagonal times 1 + this (default 0) */
     /* Statistics gathered beforehand (q35/calib.h), used instead of running the model
      * over o->calibration: one calibration can serve several quantizations. */
     const struct q35_calib *calib;

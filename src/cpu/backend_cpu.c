@@ -160,8 +160,8 @@ static int have_avx512(void) { return __builtin_cpu_supports("avx512f"); }
  * (rows ldy apart), keeping nr <= 32 columns: MR x 2 zmm accumulators, one broadcast
  * per row and column. x holds MR row pointers; those past mr repeat row mr - 1, whose
  * results are dropped. Written once for any MR and instantiated for 12, 8 and 4: the
- * full tiles use 12 (24 accumulators), the last tile of a batch the smallest that
- * covers it, so a batch of 256 rows wastes no work on padding. */
+ * full tiles use 12 (24 accumulators), the rows left at the end of a batch the smallest
+ * that cover them (see matmul_panels), so a batch of 256 rows wastes no work on padding. */
 __attribute__((always_inline)) T512 static inline void tile_mr(const int MR, const float *const *x, const float *p,
                                                                int64_t K, float *y, int64_t ldy, int mr, int nr)
 {
@@ -216,8 +216,11 @@ T512 static void matmul_panels(const q35_backend *be, const q35_matrix *w, const
     for (int64_t pi = 0; pi < n_panels; pi++) {
         const float *p = P + (size_t)pi * (size_t)K * PK_NR;
         const int nr = N - pi * PK_NR < PK_NR ? (int)(N - pi * PK_NR) : PK_NR;
-        for (int t0 = 0; t0 < n; t0 += PK_MR) {
-            const int mr = n - t0 < PK_MR ? n - t0 : PK_MR;
+        for (int t0 = 0, mr; t0 < n; t0 += mr) {
+            /* tiles of 12 rows; a remainder of 13..16 rows as 8 + the rest, not 12 + a
+             * tile of 1..4, whose 8 accumulators cannot keep the FMA units busy */
+            const int left = n - t0;
+            mr = left > 16 || left == PK_MR ? PK_MR : left > PK_MR ? 8 : left;
             const float *x[PK_MR];
             for (int i = 0; i < PK_MR; i++) x[i] = X + (size_t)(t0 + (i < mr ? i : mr - 1)) * (size_t)K;
             float *y = Y + (size_t)t0 * (size_t)N + (size_t)pi * PK_NR;
@@ -245,7 +248,7 @@ static size_t cpu_pack_bytes(const q35_backend *be, const q35_matrix *w)
     return bytes;
 }
 
-static void cpu_pack(const q35_backend *be, const q35_matrix *w, void *dst)
+static int cpu_pack(const q35_backend *be, const q35_matrix *w, void *dst)
 {
     float *P = dst;
     const int64_t K = w->cols;
@@ -253,26 +256,29 @@ static void cpu_pack(const q35_backend *be, const q35_matrix *w, void *dst)
 #ifdef PK_AVX512
     if (have_avx512()) {
         const int64_t n_panels = (w->rows + PK_NR - 1) / PK_NR;
-#pragma omp parallel num_threads(nt) if (nt > 1)
+        int failed = 0;
+#pragma omp parallel num_threads(nt) if (nt > 1) reduction(| : failed)
         {
-            float *row = malloc((size_t)K * sizeof *row);
+            float *row = malloc((size_t)K * sizeof *row); /* one decoded row, transposed into place */
+            failed = !row;
 #pragma omp for schedule(static)
             for (int64_t pi = 0; pi < n_panels; pi++) {
                 float *p = P + (size_t)pi * (size_t)K * PK_NR;
-                for (int l = 0; l < PK_NR; l++) {
+                for (int l = 0; l < PK_NR && row; l++) {
                     const int64_t r = pi * PK_NR + l;
-                    if (r < w->rows && row) w->traits->to_float(w->data + (size_t)r * w->row_bytes, K, row);
-                    for (int64_t k = 0; k < K; k++) p[(size_t)k * PK_NR + l] = r < w->rows && row ? row[k] : 0.0f;
+                    if (r < w->rows) w->traits->to_float(w->data + (size_t)r * w->row_bytes, K, row);
+                    for (int64_t k = 0; k < K; k++) p[(size_t)k * PK_NR + l] = r < w->rows ? row[k] : 0.0f;
                 }
             }
             free(row);
         }
-        return;
+        return failed ? -1 : 0;
     }
 #endif
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
     for (int64_t r = 0; r < w->rows; r++)
         w->traits->to_float(w->data + (size_t)r * w->row_bytes, K, P + (size_t)r * (size_t)K);
+    return 0;
 }
 
 static void cpu_matmul_packed(const q35_backend *be, const q35_matrix *w, const void *packed, const float *X, int n,

@@ -16,7 +16,7 @@
 
 #include "model/model_internal.h"
 
-typedef void (*pack_fn)(const q35_backend *, const q35_matrix *, void *);
+typedef int (*pack_fn)(const q35_backend *, const q35_matrix *, void *);
 
 typedef struct wcache_entry {
     const uint8_t *src;
@@ -44,7 +44,10 @@ static void *make(q35_state *s, const q35_backend *be, const q35_matrix *w)
     if (bytes == 0 || used > budget || bytes > budget - used || bytes > SIZE_MAX - 63) return NULL;
     void *p = aligned_alloc(64, (bytes + 63) / 64 * 64);
     if (!p) return NULL;
-    be->pack(be, w, p);
+    if (be->pack(be, w, p)) {
+        free(p);
+        return NULL;
+    }
     s->wcache->used += bytes;
     return p;
 }

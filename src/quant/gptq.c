@@ -23,7 +23,6 @@
 void q35_gptq_opts_default(q35_gptq_opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->damp = 0.01;
     o->scale_reach = 2;
     o->cand_reach = 1;
 }

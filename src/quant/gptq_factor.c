@@ -29,14 +29,15 @@ static void mirror_upper(double *a, size_t n)
         for (size_t i = 0; i < j; i++) a[j + i * n] = a[i + j * n];
 }
 
-int q35_gptq_factor_init(q35_gptq_factor *f, const q35_hessian *h, double damp, q35_err *err)
+int q35_gptq_factor_init(q35_gptq_factor *f, const q35_hessian *h, double damp, double damp_diag, q35_err *err)
 {
     memset(f, 0, sizeof *f);
     const int n = h->cols;
     const size_t N = (size_t)n;
     if (n < 1 || !h->h) return q35_fail(err, "gptq: empty Hessian");
     if (h->count < 1) return q35_fail(err, "gptq: the Hessian of a %d-column site saw no calibration rows", n);
-    if (!(damp >= 0)) return q35_fail(err, "gptq: damping %g is negative", damp);
+    if (!(damp >= 0) || !(damp_diag >= 0))
+        return q35_fail(err, "gptq: damping %g / %g is negative", damp, damp_diag);
     double *a = q35_malloc(N * N * sizeof *a, err);
     f->u = q35_malloc(N * N * sizeof *f->u, err);
     f->imp = q35_malloc(N * sizeof *f->imp, err);
@@ -62,7 +63,8 @@ int q35_gptq_factor_init(q35_gptq_factor *f, const q35_hessian *h, double damp, 
         /* row-major upper of H is column-major lower; fill both from it */
         for (size_t i = 0; i < N; i++)
             for (size_t j = i; j < N; j++) a[i * N + j] = a[j * N + i] = h->h[i * N + j] * inv_count;
-        for (size_t j = 0; j < N; j++) a[j * N + j] = (f->dead[j] ? 1.0 : a[j * N + j]) + d * mean;
+        for (size_t j = 0; j < N; j++)
+            a[j * N + j] = (f->dead[j] ? 1.0 : a[j * N + j] * (1 + damp_diag)) + d * mean;
         if (invert_spd(a, n)) continue;
         mirror_upper(a, N);
         int info = 0;

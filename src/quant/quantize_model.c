@@ -27,6 +27,7 @@ void q35_quant_opts_default(q35_quant_opts *o)
     o->calib_ctx = 512;
     o->calib_tokens = 0;
     o->gptq_damp = 0.01;
+    o->gptq_damp_diag = 0.0;
 }
 
 static const q35_type_traits *target_type(const q35_tensor *t, const q35_quant_opts *o)
@@ -93,7 +94,7 @@ static int gptq_tensor(const q35_tensor *src, const q35_type_traits *st, const q
     if (!fc->valid || fc->layer != layer || fc->site != site) {
         if (fc->valid) q35_gptq_factor_free(&fc->f);
         fc->valid = 0;
-        if (q35_gptq_factor_init(&fc->f, h, o->gptq_damp, err)) return -1;
+        if (q35_gptq_factor_init(&fc->f, h, o->gptq_damp, o->gptq_damp_diag, err)) return -1;
         fc->valid = 1, fc->layer = layer, fc->site = site;
     }
     const int64_t n = src->ne[0], rows = n_rows(src);
@@ -105,7 +106,6 @@ static int gptq_tensor(const q35_tensor *src, const q35_type_traits *st, const q
         st->to_float((const uint8_t *)src->data + (size_t)r * sb, n, W + (size_t)r * (size_t)n);
     q35_gptq_opts go;
     q35_gptq_opts_default(&go);
-    go.damp = o->gptq_damp;
     go.n_threads = o->n_threads;
     int rc = q35_gptq_quantize(dt, &fc->f, W, rows, &go, dst, NULL, prog, rows_before, err);
     free(W);

@@ -109,6 +109,33 @@ static void naive_observe(void *ctx, int layer, int site, const float *X, int n,
     nv->count[layer][site] += n;
 }
 
+/* A site wider than one BLAS tile (128) and more rows than one slice: the tiled,
+ * threaded path, partial tiles included. */
+static void test_tiled_accumulation(void **state)
+{
+    (void)state;
+    uint64_t s = t_seed();
+    const int cols = 300, n = Q35_HESS_SLICE + 88;
+    q35_hessian h;
+    q35_err err;
+    assert_int_equal(q35_hessian_init(&h, cols, &err), 0);
+    float *X = malloc(sizeof(float) * (size_t)n * cols);
+    double *ref = calloc((size_t)cols * cols, sizeof(double)), *scratch = malloc(sizeof(double) * Q35_HESS_SLICE * cols);
+    for (int i = 0; i < n * cols; i++) X[i] = (0.1f + (float)(i % 7)) * t_rand_normal(&s);
+    q35_hessian_add(&h, X, n, scratch, 2);
+    q35_hessian_add(&h, X, 5, scratch, 1);
+    naive_add(ref, X, n, cols);
+    naive_add(ref, X, 5, cols);
+    assert_int_equal(h.count, n + 5);
+    double d = rel_diff(h.h, ref, cols);
+    printf("tiled accumulation: relative difference %.3g\n", d);
+    assert_true(d < 1e-9);
+    free(X);
+    free(ref);
+    free(scratch);
+    q35_hessian_free(&h);
+}
+
 static void test_calibration_run(void **state)
 {
     (void)state;
@@ -228,6 +255,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_observer_accumulation),
+        cmocka_unit_test(test_tiled_accumulation),
         cmocka_unit_test(test_calibration_run),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_tensor_site),

@@ -43,7 +43,7 @@ static void make_layer(layer *L, int rows, int cols, int n, uint64_t *s)
     q35_err err;
     assert_int_equal(q35_hessian_init(&L->h, cols, &err), 0);
     double *scratch = malloc(sizeof(double) * Q35_HESS_SLICE * (size_t)cols);
-    q35_hessian_add(&L->h, L->X, n, scratch);
+    q35_hessian_add(&L->h, L->X, n, scratch, 2);
     free(scratch);
     free(scale);
 }
@@ -145,7 +145,7 @@ static void run_case(const char *type, int rows, int cols, int n, int dead_col, 
         q35_err e2;
         assert_int_equal(q35_hessian_init(&L.h, cols, &e2), 0);
         double *scratch = malloc(sizeof(double) * Q35_HESS_SLICE * (size_t)cols);
-        q35_hessian_add(&L.h, L.X, n, scratch);
+        q35_hessian_add(&L.h, L.X, n, scratch, 2);
         free(scratch);
     }
     const q35_type_traits *t = q35_type_by_name(type);

@@ -18,7 +18,7 @@ static const char USAGE[] =
     "usage: q35 quantize --checkpoint PATH --output PATH [--type q35_cb|q35_p11|q35_s43]\n"
     "                    [--embd-type T] [--output-type T] [--tokenizer FILE] [--threads N]\n"
     "                    [--method rtn|imatrix|gptq] [--calibration TEXTFILE] [--calib-tokens N] [--calib-ctx N]\n"
-    "                    [--damp X]\n\n"
+    "                    [--damp X] [--damp-diag X]\n\n"
     "Quantizes a LLaMA checkpoint (GGUF, or llama2.c with --tokenizer) to a q35 GGUF file. With\n"
     "--calibration the model first runs over the text to measure its layers' inputs, and the default\n"
     "method is gptq; without it, rtn.";
@@ -48,8 +48,8 @@ int cmd_quantize(int argc, char **argv)
     const char *ckpt_path = NULL, *out_path = NULL, *tokenizer = NULL, *calibration = NULL;
     const char *type = NULL, *embd_type = "q8_0", *output_type = "q8_0", *method = NULL;
     int threads = 0, calib_ctx = 512;
-    uint64_t calib_tokens = 0;
-    float damp = NAN; /* not given: the library's default */
+    uint64_t calib_tokens = UINT64_MAX; /* not given: the library's default */
+    float damp = NAN, damp_diag = NAN; /* not given: the library's defaults */
     const cli_opt opts[] = {
         {"--checkpoint", CLI_STR, &ckpt_path, "PATH", "input model: GGUF or llama2.c .bin"},
         {"--output", CLI_STR, &out_path, "PATH", "output GGUF file"},
@@ -59,12 +59,12 @@ int cmd_quantize(int argc, char **argv)
         {"--tokenizer", CLI_STR, &tokenizer, "FILE", "tokenizer.bin for a llama2.c checkpoint"},
         {"--threads", CLI_INT, &threads, "N", "threads (default: all cores)"},
         {"--method", CLI_STR, &method, "M",
-         "rtn (round to nearest, searched scales), imatrix (scales weighted by calibrated input energy) "
-         "or gptq (error feedback); default: gptq with --calibration, else rtn"},
+         "rtn, imatrix or gptq (default: gptq with --calibration, else rtn)"},
         {"--calibration", CLI_STR, &calibration, "TEXTFILE", "calibration text, e.g. wikitext-2-raw-test.txt"},
-        {"--calib-tokens", CLI_U64, &calib_tokens, "N", "calibrate on at most N tokens (default: the whole file)"},
+        {"--calib-tokens", CLI_U64, &calib_tokens, "N", "calibrate on at most N tokens; 0: the whole file (default 131072)"},
         {"--calib-ctx", CLI_INT, &calib_ctx, "N", "tokens per calibration chunk (default 512)"},
-        {"--damp", CLI_FLOAT, &damp, "X", "gptq damping, a fraction of the Hessian's mean diagonal (default 0.01)"},
+        {"--damp", CLI_FLOAT, &damp, "X", "gptq: add X times the Hessian's mean diagonal to its diagonal (default 0.3)"},
+        {"--damp-diag", CLI_FLOAT, &damp_diag, "X", "gptq: multiply the Hessian's diagonal by 1 + X (default 0.3)"},
     };
     int rc = cli_parse(argc, argv, USAGE, opts, (int)(sizeof opts / sizeof opts[0]));
     if (rc) return rc == 1 ? 0 : 2;
@@ -79,10 +79,12 @@ int cmd_quantize(int argc, char **argv)
     if (threads < 0) return cli_error(cmd, "--threads %d is negative", threads), 2;
     if (calib_ctx < 2 || calib_ctx > (1 << 20))
         return cli_error(cmd, "--calib-ctx %d is out of range [2, %d]", calib_ctx, 1 << 20), 2;
-    if (calib_tokens > ((uint64_t)1 << 40)) return cli_error(cmd, "--calib-tokens %llu is too large",
-                                                            (unsigned long long)calib_tokens), 2;
+    if (calib_tokens != UINT64_MAX && calib_tokens > ((uint64_t)1 << 40))
+        return cli_error(cmd, "--calib-tokens %llu is too large", (unsigned long long)calib_tokens), 2;
     if (!isnan(damp) && !(damp >= 0.0f && damp <= 100.0f))
         return cli_error(cmd, "--damp %g is out of range [0, 100]", (double)damp), 2;
+    if (!isnan(damp_diag) && !(damp_diag >= 0.0f && damp_diag <= 100.0f))
+        return cli_error(cmd, "--damp-diag %g is out of range [0, 100]", (double)damp_diag), 2;
 
     q35_quant_opts o;
     q35_quant_opts_default(&o);
@@ -90,8 +92,9 @@ int cmd_quantize(int argc, char **argv)
     o.method = m;
     o.calibration = calibration;
     o.calib_ctx = calib_ctx;
-    o.calib_tokens = (int64_t)calib_tokens;
+    if (calib_tokens != UINT64_MAX) o.calib_tokens = (int64_t)calib_tokens;
     if (!isnan(damp)) o.gptq_damp = damp;
+    if (!isnan(damp_diag)) o.gptq_damp_diag = damp_diag;
     if ((type && parse_type(cmd, "--type", type, 1, &o.type)) ||
         parse_type(cmd, "--embd-type", embd_type, 0, &o.embd_type) ||
         parse_type(cmd, "--output-type", output_type, 0, &o.output_type))

@@ -34,8 +34,10 @@ typedef struct q35_hessian {
 
 int q35_hessian_init(q35_hessian *h, int cols, q35_err *err);
 void q35_hessian_free(q35_hessian *h);
-/* Adds the n rows of X (n x h->cols floats). scratch holds Q35_HESS_SLICE * cols doubles. */
-void q35_hessian_add(q35_hessian *h, const float *X, int64_t n, double *scratch);
+/* Adds the n rows of X (n x h->cols floats). scratch holds Q35_HESS_SLICE * cols doubles.
+ * Tiles of H are shared out among n_threads OpenMP threads, each calling BLAS, which
+ * should then be single-threaded (as the cpu backend makes it). */
+void q35_hessian_add(q35_hessian *h, const float *X, int64_t n, double *scratch, int n_threads);
 /* Copies the lower triangle from the upper one, making h->h the full symmetric matrix. */
 void q35_hessian_full(q35_hessian *h);
 /* imp[j] = H[j][j] / count (0 when count is 0): the imatrix of the site. */
@@ -57,6 +59,7 @@ typedef struct q35_calib {
     q35_hessian *sites; /* n_layers * Q35_CALIB_SITES; h == NULL outside the collected layers */
     double *scratch;    /* Q35_HESS_SLICE * widest site */
     int bad_shape;      /* the observer saw a site whose width differs from the config */
+    int n_threads;      /* for the accumulation (q35_calib_run sets the backend's) */
     int64_t n_tokens;   /* tokens run through the model */
     int n_chunks;
     double seconds;

@@ -54,9 +54,9 @@ typedef struct q35_quant_opts {
     int method;           /* Q35_METHOD_* */
     const char *calibration; /* calibration text file, for imatrix and gptq */
     int calib_ctx;        /* tokens per calibration chunk (default 512) */
-    int64_t calib_tokens; /* calibration token budget; <= 0: the whole file */
-    double gptq_damp;     /* GPTQ damping lambda (default 0.01) */
-    double gptq_damp_diag; /* GPTQ diagonal damping: H's diagonal times 1 + this (default 0) */
+    int64_t calib_tokens; /* calibration token budget (default 131072); <= 0: the whole file */
+    double gptq_damp;     /* GPTQ: lambda * mean(diag H) added to H's diagonal (default 0.3) */
+    double gptq_damp_diag; /* GPTQ: H's diagonal multiplied by 1 + this (default 0.3) */
     /* Statistics gathered beforehand (q35/calib.h), used instead of running the model
      * over o->calibration: one calibration can serve several quantizations. */
     const struct q35_calib *calib;

@@ -78,6 +78,51 @@ static int on_logits(void *arg, const float *logits, int pos, int rows)
     return 0;
 }
 
+/* Threads on a shared machine. Every step of a batched forward pass ends at a barrier,
+ * so when other processes keep a core busy, the thread they share it with holds the
+ * other up at each one, and all threads can end up slower than one (midi23M beside a
+ * single busy loop: 1,852 tokens/s on 2 threads, 2,389 on 1). Chunks are all the same
+ * size, so their times compare directly: when a chunk on all threads takes 1.25x the
+ * fastest one seen, the next runs on one thread, and if that is faster the run stays
+ * there, trying all threads again every PACE_RETRY chunks. On a quiet machine nothing
+ * changes. The thread count does not change any result (see above). */
+#define PACE_SLOW 1.25
+#define PACE_WAIT 4   /* chunks between a slow chunk and trying one thread */
+#define PACE_RETRY 8  /* chunks on one thread between tries of all threads */
+
+typedef struct pacer {
+    int on;             /* more than one thread to choose from */
+    int single;         /* running on one thread */
+    int probe;          /* this chunk tries the other mode */
+    int since;          /* chunks since the mode last changed or was tried */
+    double best_all;    /* fastest chunk on all threads */
+    double last_all, last_one;
+} pacer;
+
+/* 1: run this chunk on one thread. */
+static int pace_pick(pacer *p)
+{
+    p->probe = 0;
+    if (!p->on) return 0;
+    if (!p->single && p->last_all > PACE_SLOW * p->best_all && p->since >= PACE_WAIT) p->probe = 1;
+    if (p->single && p->since >= PACE_RETRY) p->probe = 1;
+    return p->single ^ p->probe;
+}
+
+static void pace_record(pacer *p, int single, double t)
+{
+    p->since++;
+    if (single) {
+        p->last_one = t;
+        if (p->probe && t < p->last_all) p->single = 1;
+    } else {
+        p->last_all = t;
+        if (p->best_all == 0 || t < p->best_all) p->best_all = t;
+        if (p->probe && t < p->last_one) p->single = 0;
+    }
+    if (p->probe) p->since = 0;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     const double x = *(const double *)a, y = *(const double *)b;
@@ -202,10 +247,19 @@ int q35_perplexity(const q35_model *m, const q35_backend *be, const q35_tokenize
         prog_on = 1;
     }
     double t_model = 0;
+    /* the same backends on one thread, for the pacer (a backend is a value) */
+    q35_backend be_one = *be, base_one = o->base ? *o->base_backend : *be;
+    be_one.n_threads = base_one.n_threads = 1;
+    pacer pace = {.on = be->n_threads > 1 || (o->base && o->base_backend->n_threads > 1)};
     for (int c = 0; c < n_chunks; c++) {
         memcpy(chunk, toks + (size_t)c * (size_t)ctx, (size_t)ctx * sizeof *chunk);
         if (bos >= 0) chunk[0] = bos;
         sc.out = scores + (size_t)c * (size_t)n_score;
+        const int single = pace_pick(&pace);
+        model.be = single ? &be_one : be;
+        base.be = single ? &base_one : o->base_backend;
+        sc.n_threads = single || be->n_threads < 1 ? 1 : be->n_threads;
+        const double t_chunk = q35_now();
         if (o->base) {
             sc.saving_base = 1;
             if (run_chunk(&base, chunk, ctx, first, on_logits, &sc, err)) goto done;
@@ -214,6 +268,7 @@ int q35_perplexity(const q35_model *m, const q35_backend *be, const q35_tokenize
         double t0 = q35_now();
         if (run_chunk(&model, chunk, ctx, first, on_logits, &sc, err)) goto done;
         t_model += q35_now() - t0;
+        pace_record(&pace, single, q35_now() - t_chunk);
         if (prog_on) q35_progress_update(&prog, (uint64_t)c + 1);
     }
     if (prog_on) q35_progress_end(&prog);

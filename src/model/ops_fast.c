@@ -1,10 +1,11 @@
 /* Fast variants of the elementwise ops (ops.h), for batches on a backend that is not
  * exact (perplexity, calibration). They compute the same functions as the llama2.c ops
  * but sum in SIMD lanes and take exp from a polynomial, so they differ from them by
- * float rounding only: within 2 ulp per exp (tests/test_model.c checks them against the
- * exact ops). Why they exist: with the weights cached as floats, the exps of SwiGLU
- * (hidden_dim per token per layer) and of the attention softmax (one per score) and the
- * serial sums of RMSNorm were a fifth of a perplexity run on midi23M.
+ * float rounding only: each exp is within 1 ulp of the exact value over the normal range,
+ * like expf (tests/test_batch_fast.c checks them against the exact ops). Why they exist:
+ * with the weights prepared once, the exps of SwiGLU (hidden_dim per token per layer) and
+ * of the attention softmax (one per score) and the serial sums of RMSNorm were a fifth of
+ * a perplexity run on midi23M. Also the double-precision exp sums of the scores.
  *
  * AVX-512F only, chosen at run time (the library is built for plain x86-64); other CPUs
  * get the exact ops, which are correct, just slower. */

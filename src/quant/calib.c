@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <omp.h>
+
 #include "q35/calib.h"
 #include "q35/progress.h"
 
@@ -30,6 +32,7 @@ int q35_calib_init(q35_calib *c, const q35_llama_config *cfg, int layer_begin, i
         return q35_fail(err, "calibration: layer range [%d, %d) is empty for a model of %d layers", layer_begin,
                         layer_end, cfg->n_layers);
     c->n_layers = cfg->n_layers;
+    c->n_threads = omp_get_max_threads();
     c->layer_begin = layer_begin;
     c->layer_end = layer_end;
     c->sites = q35_calloc((size_t)cfg->n_layers * Q35_CALIB_SITES, sizeof *c->sites, err);
@@ -69,7 +72,7 @@ static void observe(void *ctx, int layer, int site, const float *X, int n, int c
         c->bad_shape = 1;
         return;
     }
-    q35_hessian_add(h, X, n, c->scratch);
+    q35_hessian_add(h, X, n, c->scratch, c->n_threads);
 }
 
 q35_observer q35_calib_observer(q35_calib *c)
@@ -143,6 +146,7 @@ int q35_calib_run(q35_calib *c, const q35_model *m, const q35_backend *be, const
         return -1;
     }
     st.observer = q35_calib_observer(c);
+    if (be->n_threads > 0) c->n_threads = be->n_threads;
     q35_progress prog;
     q35_progress_begin(&prog, "calibrate", (uint64_t)n_chunks, "chunks");
     if (!o->progress) prog.enabled = 0;

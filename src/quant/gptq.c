@@ -43,7 +43,7 @@ static double run_block(const block_job *b, float d, float *wb, uint8_t *codes, 
     const int8_t (*G)[2] = b->gs->grid;
     const float id = d > 0 ? 1.0f / d : 0.0f;
     double tot = 0;
-    uint8_t cand[Q35_GRID_SIZE];
+    uint16_t cand[Q35_GS_MAX_POINTS];
     for (int i = 0; i < b->m; i++) {
         const int k = 2 * i;
         const size_t j = (size_t)b->b0 + (size_t)k;
@@ -127,6 +127,8 @@ int q35_gptq_quantize(const q35_type_traits *t, const q35_gptq_factor *f, float 
                       const q35_gptq_opts *o, void *out, double *loss, q35_progress *prog, uint64_t prog_base,
                       q35_err *err)
 {
+    if (!t || !t->is_q35 || !t->grid)
+        return q35_fail(err, "gptq: type '%s' is not a 3.5-bit type", t ? t->name : "(null)");
     const int64_t cols = f->cols;
     const size_t n = (size_t)cols, row_bytes = t->row_bytes(cols);
     q35_quantizer *qz = q35_quantizer_new(t, err);
@@ -161,9 +163,16 @@ int q35_gptq_quantize(const q35_type_traits *t, const q35_gptq_factor *f, float 
                                       (uint8_t *)out + (size_t)r * row_bytes + off, E + (size_t)r * BW);
         total += sum;
         const int64_t b1 = b.b0 + b.nw;
-        if (b1 < cols) /* W[:, b1:] -= E[:, :nw] U[b0:b1, b1:] */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)(cols - b1), b.nw, -1.0f, E, BW,
-                        f->u + (size_t)b.b0 * n + (size_t)b1, (int)n, 1.0f, W + b1, (int)n);
+        if (b1 < cols) { /* W[:, b1:] -= E[:, :nw] U[b0:b1, b1:], rows split among the threads */
+            const int64_t chunk = (rows + n_threads - 1) / n_threads;
+#pragma omp parallel for num_threads(n_threads) schedule(static)
+            for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
+                const int64_t nr = rows - r0 < chunk ? rows - r0 : chunk;
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nr, (int)(cols - b1), b.nw, -1.0f,
+                            E + (size_t)r0 * BW, BW, f->u + (size_t)b.b0 * n + (size_t)b1, (int)n, 1.0f,
+                            W + (size_t)r0 * n + (size_t)b1, (int)n);
+            }
+        }
         if (prog) q35_progress_update(prog, prog_base + (uint64_t)(rows * (blk + 1) / n_blocks));
     }
     if (loss) *loss = total;

@@ -3,10 +3,10 @@
 
 #include "quant/grid_candidates.h"
 
-static int all_codes(uint8_t *out)
+static int all_codes(const q35_grid_search *gs, uint16_t *out)
 {
-    for (int c = 0; c < Q35_GRID_SIZE; c++) out[c] = (uint8_t)c;
-    return Q35_GRID_SIZE;
+    for (int c = 0; c < gs->n; c++) out[c] = (uint16_t)c;
+    return gs->n;
 }
 
 static int clampi(int x, int lo, int hi) { return x < lo ? lo : x > hi ? hi : x; }
@@ -19,7 +19,7 @@ static int cell_floor(float u, int lo, int hi)
     return (int)(u - (float)lo) + lo;
 }
 
-static int product_candidates(const q35_grid_search *gs, float u, float v, int reach, uint8_t *out)
+static int product_candidates(const q35_grid_search *gs, float u, float v, int reach, uint16_t *out)
 {
     const int n1 = gs->hi[1] - gs->lo[1] + 1;
     const int a0 = cell_floor(u + 0.5f, gs->lo[0], gs->hi[0]), b0 = cell_floor(v + 0.5f, gs->lo[1], gs->hi[1]);
@@ -30,24 +30,24 @@ static int product_candidates(const q35_grid_search *gs, float u, float v, int r
     return n;
 }
 
-int q35_grid_candidates(const q35_grid_search *gs, float u, float v, int reach, uint8_t *out)
+int q35_grid_candidates(const q35_grid_search *gs, float u, float v, int reach, uint16_t *out)
 {
     if (reach < 0) reach = 0;
     if (gs->product) return product_candidates(gs, u, v, reach, out);
-    const float span = (float)Q35_GS_SPAN;
-    if (!(u >= -span && u < span && v >= -span && v < span)) return all_codes(out);
-    const int cx = clampi((int)((u + span) * (1.0f / Q35_GS_CELL)), 0, Q35_GS_NCELL - 1);
-    const int cy = clampi((int)((v + span) * (1.0f / Q35_GS_CELL)), 0, Q35_GS_NCELL - 1);
-    uint8_t seen[Q35_GRID_SIZE];
+    const float span = (float)gs->span, inv_cell = 1.0f / (float)gs->cell;
+    if (!(u >= -span && u < span && v >= -span && v < span)) return all_codes(gs, out);
+    const int cx = clampi((int)((u + span) * inv_cell), 0, Q35_GS_NCELL - 1);
+    const int cy = clampi((int)((v + span) * inv_cell), 0, Q35_GS_NCELL - 1);
+    uint8_t seen[Q35_GS_MAX_POINTS];
     memset(seen, 0, sizeof seen);
     int n = 0;
     for (int y = cy - reach; y <= cy + reach; y++)
         for (int x = cx - reach; x <= cx + reach; x++) {
             if (x < 0 || y < 0 || x >= Q35_GS_NCELL || y >= Q35_GS_NCELL) continue;
             const int cell = y * Q35_GS_NCELL + x, k = gs->count[cell];
-            if (k == Q35_GS_BRUTE) return all_codes(out);
+            if (k == Q35_GS_BRUTE) return all_codes(gs, out);
             for (int i = 0; i < k; i++) {
-                const uint8_t c = gs->cand[cell][i];
+                const uint16_t c = gs->cand[cell][i];
                 if (!seen[c]) {
                     seen[c] = 1;
                     out[n++] = c;

@@ -10,10 +10,10 @@
 
 #include "quant/grid_search.h"
 
-/* Writes into out (room for Q35_GRID_SIZE codes) the distinct codes that are
- * Euclidean-nearest to some point within `reach` cells (Q35_GS_CELL units each; `reach`
- * levels for a product grid) of (u, v), and returns their number (>= 1). Where the cell
- * index does not answer (outside its square, or a crowded cell) it returns all codes. */
-int q35_grid_candidates(const q35_grid_search *gs, float u, float v, int reach, uint8_t *out);
+/* Writes into out (room for gs->n codes) the distinct codes that are Euclidean-nearest
+ * to some point within `reach` cells (gs->cell units each; `reach` levels for a product
+ * grid) of (u, v), and returns their number (>= 1). Where the cell index does not answer
+ * (outside its square, or a crowded cell) it returns all codes. */
+int q35_grid_candidates(const q35_grid_search *gs, float u, float v, int reach, uint16_t *out);
 
 #endif

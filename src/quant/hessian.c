@@ -1,6 +1,7 @@
 /* The second-moment accumulator of q35/calib.h: H += X^T X in float64 through BLAS
- * (dsyrk on slices of rows converted to double, so the sum is as exact as a float64
- * reference while running at BLAS speed), and the map from tensor names to sites. */
+ * (dsyrk and dgemm on tiles, over slices of rows converted to double, so the sum is as
+ * exact as a float64 reference while running at BLAS speed), and the map from tensor
+ * names to sites. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,15 +27,39 @@ void q35_hessian_free(q35_hessian *h)
     memset(h, 0, sizeof *h);
 }
 
-void q35_hessian_add(q35_hessian *h, const float *X, int64_t n, double *scratch)
+/* Tiles of H's upper triangle, one BLAS call each: the threads share them out, each
+ * calling single-threaded BLAS (the cpu backend turns OpenBLAS's own threads off, since
+ * its pool and OpenMP's would fight over the cores). */
+#define TILE 128
+
+void q35_hessian_add(q35_hessian *h, const float *X, int64_t n, double *scratch, int n_threads)
 {
-    const int cols = h->cols;
+    const int cols = h->cols, nt = (cols + TILE - 1) / TILE, n_tiles = nt * (nt + 1) / 2;
+    if (n_threads < 1) n_threads = 1;
     for (int64_t r0 = 0; r0 < n; r0 += Q35_HESS_SLICE) {
         const int k = (int)(n - r0 < Q35_HESS_SLICE ? n - r0 : Q35_HESS_SLICE);
         const float *src = X + (size_t)r0 * (size_t)cols;
-        for (size_t i = 0; i < (size_t)k * (size_t)cols; i++) scratch[i] = src[i];
-        /* row-major, upper, A^T A with A = k x cols */
-        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, cols, k, 1.0, scratch, cols, 1.0, h->h, cols);
+        const size_t total = (size_t)k * (size_t)cols;
+        const int par = n_threads > 1 && (double)k * cols * cols > 1e6;
+#pragma omp parallel num_threads(n_threads) if (par)
+        {
+#pragma omp for schedule(static)
+            for (size_t i = 0; i < total; i++) scratch[i] = src[i];
+#pragma omp for schedule(dynamic, 1)
+            for (int t = 0; t < n_tiles; t++) {
+                int bi = 0, rest = t; /* tile t -> (bi, bj), bi <= bj, row by row */
+                while (rest >= nt - bi) rest -= nt - bi, bi++;
+                const int bj = bi + rest;
+                const int i0 = bi * TILE, j0 = bj * TILE;
+                const int ni = cols - i0 < TILE ? cols - i0 : TILE, nj = cols - j0 < TILE ? cols - j0 : TILE;
+                double *c = h->h + (size_t)i0 * cols + j0;
+                if (bi == bj) /* row-major, upper, A^T A with A = k x ni */
+                    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, ni, k, 1.0, scratch + i0, cols, 1.0, c, cols);
+                else
+                    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, ni, nj, k, 1.0, scratch + i0, cols,
+                                scratch + j0, cols, 1.0, c, cols);
+            }
+        }
     }
     h->count += n;
 }

@@ -25,9 +25,17 @@ void q35_quant_opts_default(q35_quant_opts *o)
     o->progress = 1;
     o->method = Q35_METHOD_RTN;
     o->calib_ctx = 512;
-    o->calib_tokens = 0;
-    o->gptq_damp = 0.01;
-    o->gptq_damp_diag = 0.0;
+    /* On midi23M, GPTQ calibrated on 64K tokens of WikiText-2 scored the same as on all
+     * 459K (mean KLD 0.0595 against 0.0594 on 100 chunks of midi-valid); 128K keeps a
+     * margin at a fraction of the time. */
+    o->calib_tokens = 131072;
+    /* GPTQ's usual 1% damping fits the calibration text's input correlations too
+     * closely when the evaluation text differs (WikiText against midi23M's Debian prose:
+     * mean KLD 0.0665). Damping towards both the identity and the diagonal (the
+     * imatrix's objective) by 0.3 each gave 0.0595, the best of the settings tried;
+     * on stories260K the same settings were within noise of each other. */
+    o->gptq_damp = 0.3;
+    o->gptq_damp_diag = 0.3;
 }
 
 static const q35_type_traits *target_type(const q35_tensor *t, const q35_quant_opts *o)
@@ -130,7 +138,9 @@ static int declare(const q35_ckpt *in, const q35_quant_opts *o, const q35_type_t
             q35_gguf_set_u32(w, "q35.quant.calib_tokens", (uint32_t)cal->n_tokens, err) ||
             q35_gguf_set_u32(w, "q35.quant.calib_ctx", (uint32_t)(o->calib_ctx > 0 ? o->calib_ctx : 512), err))
             return -1;
-        if (o->method == Q35_METHOD_GPTQ && q35_gguf_set_f32(w, "q35.quant.gptq_damp", (float)o->gptq_damp, err))
+        if (o->method == Q35_METHOD_GPTQ &&
+            (q35_gguf_set_f32(w, "q35.quant.gptq_damp", (float)o->gptq_damp, err) ||
+             q35_gguf_set_f32(w, "q35.quant.gptq_damp_diag", (float)o->gptq_damp_diag, err)))
             return -1;
     }
     for (int i = 0; i < in->n_tensors; i++) {

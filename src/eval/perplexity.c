@@ -5,6 +5,7 @@
  * KLD, argmax agreement) in parallel, one result slot per position, so the sums below are
  * taken in a fixed order and the result does not depend on the thread count. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -269,6 +270,7 @@ int q35_perplexity(const q35_model *m, const q35_backend *be, const q35_tokenize
         if (run_chunk(&model, chunk, ctx, first, on_logits, &sc, err)) goto done;
         t_model += q35_now() - t0;
         pace_record(&pace, single, q35_now() - t_chunk);
+        if (getenv("PACE_DEBUG")) fprintf(stderr, "chunk %d single %d probe %d t %.3f best %.3f\n", c, single, pace.probe, q35_now() - t_chunk, pace.best_all);
         if (prog_on) q35_progress_update(&prog, (uint64_t)c + 1);
     }
     if (prog_on) q35_progress_end(&prog);

@@ -55,8 +55,9 @@ python3 - "$TMP/study.json" <<'PY' || fail=1
 import json, sys
 d = json.load(open(sys.argv[1]))
 r = {t["type"]: t["rel_mse"]["all"] for t in d["types"]}
-assert set(r) == {"q35_cb", "q35_p11", "q35_s43"}, r
+assert set(r) == {"q35_cb", "q35_p11", "q35_s43", "q45_cb"}, r
 assert 0.001 < r["q35_cb"] < r["q35_p11"] < r["q35_s43"] < 0.1, r
+assert 0.0001 < r["q45_cb"] < r["q35_cb"] / 2, r  # the 4.5-bit sibling: far finer
 print("ok   study:", r)
 PY
 exit $fail

@@ -4,8 +4,12 @@
  * types (q8_0 by default: they are few weights and sensitive), the norms stay F32. The
  * output appears only when complete (temporary file + rename). --method picks how the
  * block matrices are rounded; with --calibration the default is the best calibrated
- * method (GPTQ, measured in docs/QUALITY.md), without it RTN. */
+ * method (GPTQ, measured in docs/QUALITY.md), without it RTN. --method mixed (implied by
+ * --target-bpw) lets each block matrix take q45_cb instead where that lowers the error
+ * most per bit, within --target-bpw bits/weight over the block matrices. */
+#include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,11 +21,13 @@
 static const char USAGE[] =
     "usage: q35 quantize --checkpoint PATH --output PATH [--type q35_cb|q35_p11|q35_s43]\n"
     "                    [--embd-type T] [--output-type T] [--tokenizer FILE] [--threads N]\n"
-    "                    [--method rtn|imatrix|gptq] [--calibration TEXTFILE] [--calib-tokens N] [--calib-ctx N]\n"
-    "                    [--damp X] [--damp-diag X]\n\n"
+    "                    [--method rtn|imatrix|gptq|mixed] [--target-bpw B] [--calibration TEXTFILE]\n"
+    "                    [--calib-tokens N] [--calib-ctx N] [--damp X] [--damp-diag X]\n\n"
     "Quantizes a LLaMA checkpoint (GGUF, or llama2.c with --tokenizer) to a q35 GGUF file. With\n"
     "--calibration the model first runs over the text to measure its layers' inputs, and the default\n"
-    "method is gptq; without it, rtn.";
+    "method is gptq; without it, rtn. --method mixed puts each block matrix in the 3.5-bit type or\n"
+    "q45_cb, whichever choice has the least total error within --target-bpw bits/weight (all-in, as\n"
+    "q35 info counts the block matrices; default 3.65).";
 
 /* Resolves a type name for option `opt`; q35_only restricts it to the 3.5-bit family. */
 static int parse_type(const char *cmd, const char *opt, const char *name, int q35_only, uint32_t *out)
@@ -42,6 +48,19 @@ static int parse_type(const char *cmd, const char *opt, const char *name, int q3
     return 0;
 }
 
+/* The solver's choice: how many block matrices took each type, and the summed error
+ * proxy against every one in the 3.5-bit type. */
+static void print_mixed(const q35_quant_report *r)
+{
+    printf("  mixed          target %.4f bits/weight (%llu bits):", r->target_bpw, (unsigned long long)r->budget_bits);
+    for (int k = 0; k < r->mixed_n_cand; k++)
+        printf("%s %d %s", k ? "," : "", r->mixed_count[k], q35_type_by_id(r->mixed_type[k])->name);
+    printf(" (%.2f s measuring and solving)\n", r->mixed_seconds);
+    printf("  error proxy    %.6g, all %s %.6g (%+.2f%%)\n", r->mixed_error, q35_type_by_id(r->mixed_type[0])->name,
+           r->mixed_error_base,
+           r->mixed_error_base > 0 ? 100.0 * (r->mixed_error / r->mixed_error_base - 1.0) : 0.0);
+}
+
 int cmd_quantize(int argc, char **argv)
 {
     const char *cmd = argv[0];
@@ -50,6 +69,7 @@ int cmd_quantize(int argc, char **argv)
     int threads = 0, calib_ctx = 512;
     uint64_t calib_tokens = UINT64_MAX; /* not given: the library's default */
     float damp = NAN, damp_diag = NAN; /* not given: the library's defaults */
+    const char *target_bpw = NULL;     /* parsed as a double: the budget is floor(B x weights) */
     const cli_opt opts[] = {
         {"--checkpoint", CLI_STR, &ckpt_path, "PATH", "input model: GGUF or llama2.c .bin"},
         {"--output", CLI_STR, &out_path, "PATH", "output GGUF file"},
@@ -59,7 +79,9 @@ int cmd_quantize(int argc, char **argv)
         {"--tokenizer", CLI_STR, &tokenizer, "FILE", "tokenizer.bin for a llama2.c checkpoint"},
         {"--threads", CLI_INT, &threads, "N", "threads (default: all cores)"},
         {"--method", CLI_STR, &method, "M",
-         "rtn, imatrix or gptq (default: gptq with --calibration, else rtn)"},
+         "rtn, imatrix, gptq or mixed (default: mixed with --target-bpw, else gptq with --calibration, else rtn)"},
+        {"--target-bpw", CLI_STR, &target_bpw, "B",
+         "mixed: bits/weight of the block matrices, scales and padding counted (default 3.65)"},
         {"--calibration", CLI_STR, &calibration, "TEXTFILE", "calibration text, e.g. wikitext-2-raw-test.txt"},
         {"--calib-tokens", CLI_U64, &calib_tokens, "N", "calibrate on at most N tokens; 0: the whole file (default 131072)"},
         {"--calib-ctx", CLI_INT, &calib_ctx, "N", "tokens per calibration chunk (default 512)"},
@@ -70,9 +92,21 @@ int cmd_quantize(int argc, char **argv)
     if (rc) return rc == 1 ? 0 : 2;
     if (!ckpt_path) return cli_error(cmd, "--checkpoint is required (see --help)"), 2;
     if (!out_path) return cli_error(cmd, "--output is required (see --help)"), 2;
-    int m = method ? q35_quant_method_by_name(method) : calibration ? Q35_METHOD_GPTQ : Q35_METHOD_RTN;
-    if (m < 0) return cli_error(cmd, "--method %s: unknown method (expected rtn, imatrix or gptq)", method), 2;
-    if (m != Q35_METHOD_RTN && !calibration)
+    int m = method        ? q35_quant_method_by_name(method)
+            : target_bpw  ? Q35_METHOD_MIXED
+            : calibration ? Q35_METHOD_GPTQ
+                          : Q35_METHOD_RTN;
+    if (m < 0) return cli_error(cmd, "--method %s: unknown method (expected rtn, imatrix, gptq or mixed)", method), 2;
+    double bpw = 0; /* 0: the library's default */
+    if (target_bpw) {
+        char *end;
+        errno = 0;
+        bpw = strtod(target_bpw, &end);
+        if (errno || end == target_bpw || *end || !(bpw > 0 && bpw <= 64))
+            return cli_error(cmd, "--target-bpw '%s': expected a number of bits/weight in (0, 64]", target_bpw), 2;
+        if (m != Q35_METHOD_MIXED) return cli_error(cmd, "--target-bpw needs --method mixed, not %s", method), 2;
+    }
+    if (q35_quant_method_needs_calib(m) && !calibration)
         return cli_error(cmd, "--method %s needs --calibration TEXTFILE", method), 2;
     if (m == Q35_METHOD_RTN && calibration)
         return cli_error(cmd, "--calibration: method rtn uses no calibration data"), 2;
@@ -95,6 +129,7 @@ int cmd_quantize(int argc, char **argv)
     if (calib_tokens != UINT64_MAX) o.calib_tokens = (int64_t)calib_tokens;
     if (!isnan(damp)) o.gptq_damp = damp;
     if (!isnan(damp_diag)) o.gptq_damp_diag = damp_diag;
+    o.target_bpw = bpw;
     if ((type && parse_type(cmd, "--type", type, 1, &o.type)) ||
         parse_type(cmd, "--embd-type", embd_type, 0, &o.embd_type) ||
         parse_type(cmd, "--output-type", output_type, 0, &o.output_type))
@@ -124,6 +159,7 @@ int cmd_quantize(int argc, char **argv)
     if (o.calibration)
         printf("  calibration    %lld tokens of %s in %.2f s\n", (long long)rep.calib_tokens, o.calibration,
                rep.calib_seconds);
+    if (o.method == Q35_METHOD_MIXED) print_mixed(&rep);
     printf("  quantization   %.2f s\n", rep.quant_seconds);
     printf("  time           %.2f s\n", rep.seconds);
     return 0;

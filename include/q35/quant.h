@@ -40,10 +40,20 @@ double q35_quantizer_row(const q35_quantizer *q, const float *w, const float *im
 
 /* How the block matrices are quantized (docs/FORMAT.md): round-to-nearest with searched
  * scales; the same with calibrated importance (diag of the inputs' second moments, as
- * llama.cpp's imatrix); GPTQ error feedback (q35/gptq.h). The last two need calibration. */
-enum { Q35_METHOD_RTN = 0, Q35_METHOD_IMATRIX = 1, Q35_METHOD_GPTQ = 2 };
-const char *q35_quant_method_name(int method);  /* "rtn", "imatrix", "gptq"; NULL if unknown */
+ * llama.cpp's imatrix); GPTQ error feedback (q35/gptq.h); mixed precision to a bit
+ * budget (each block matrix in the 3.5-bit type or q45_cb, q35_mixed_solve). imatrix and
+ * gptq need calibration; mixed uses it when given (gptq for the 3.5-bit candidates,
+ * imatrix for q45_cb, which GPTQ does not serve), else rtn. */
+enum { Q35_METHOD_RTN = 0, Q35_METHOD_IMATRIX = 1, Q35_METHOD_GPTQ = 2, Q35_METHOD_MIXED = 3 };
+const char *q35_quant_method_name(int method);  /* "rtn", "imatrix", "gptq", "mixed"; NULL if unknown */
 int q35_quant_method_by_name(const char *name); /* -1 if unknown */
+/* 1 when the method cannot run without calibration (imatrix, gptq), else 0. */
+int q35_quant_method_needs_calib(int method);
+
+/* --method mixed without a target: issue 6's limit for the block matrices. */
+#define Q35_MIXED_DEFAULT_BPW 3.65
+/* Candidate types per block matrix under --method mixed: o->type and q45_cb. */
+#define Q35_MIXED_MAX_CAND 2
 
 typedef struct q35_quant_opts {
     uint32_t type;        /* q35 type for the block matrices */
@@ -60,6 +70,9 @@ typedef struct q35_quant_opts {
     /* Statistics gathered beforehand (q35/calib.h), used instead of running the model
      * over o->calibration: one calibration can serve several quantizations. */
     const struct q35_calib *calib;
+    /* mixed: bits/weight allowed for the block matrices, all-in as q35 info counts them
+     * (<= 0: Q35_MIXED_DEFAULT_BPW) */
+    double target_bpw;
 } q35_quant_opts;
 
 void q35_quant_opts_default(q35_quant_opts *o);
@@ -74,12 +87,28 @@ typedef struct q35_quant_report {
     double calib_seconds;  /* calibration phase (0 without one) */
     int64_t calib_tokens;  /* tokens the calibration ran */
     double quant_seconds;  /* the tensor loop */
+    /* --method mixed: the solver's choice. n_cand candidate types (cand_type[0] is
+     * o->type), how many block matrices took each, the summed error proxy of the choice
+     * and of every candidate matrix in cand_type[0], and the budget. With calibration the
+     * proxy is each matrix's expected squared output error per token,
+     * sum over rows of (w - q)^T H (w - q) / count; without, the squared weight error. */
+    int mixed_n_cand;
+    uint32_t mixed_type[Q35_MIXED_MAX_CAND];
+    int mixed_count[Q35_MIXED_MAX_CAND];
+    double mixed_error, mixed_error_base;
+    double target_bpw;
+    uint64_t budget_bits;
+    double mixed_seconds; /* measuring the candidates and solving */
 } q35_quant_report;
 
 /* Writes a GGUF at out_path: block matrices in o->type, embeddings/output in their
  * types, norms in F32, metadata carried over. Temp file + rename. A calibrated method
  * first runs the input model over o->calibration (q35/calib.h); the embeddings and the
- * output head are quantized without it. */
+ * output head are quantized without it. Method mixed first quantizes every block matrix
+ * in each candidate type (kept in an unlinked scratch file beside out_path, so memory
+ * stays a few tensors), measures the error proxies, solves for the least total error
+ * within floor(target_bpw * block-matrix weights) bits, then writes the chosen bytes;
+ * it fails before any work when the budget is below every matrix in o->type. */
 int q35_quantize_ckpt(const q35_ckpt *in, const char *out_path, const q35_quant_opts *o,
                       q35_quant_report *rep, q35_err *err);
 

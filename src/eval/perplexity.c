@@ -5,7 +5,6 @@
  * KLD, argmax agreement) in parallel, one result slot per position, so the sums below are
  * taken in a fixed order and the result does not depend on the thread count. */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,48 +79,62 @@ static int on_logits(void *arg, const float *logits, int pos, int rows)
 }
 
 /* Threads on a shared machine. Every step of a batched forward pass ends at a barrier,
- * so when other processes keep a core busy, the thread they share it with holds the
- * other up at each one, and all threads can end up slower than one (midi23M beside a
- * single busy loop: 1,852 tokens/s on 2 threads, 2,389 on 1). Chunks are all the same
- * size, so their times compare directly: when a chunk on all threads takes 1.25x the
- * fastest one seen, the next runs on one thread, and if that is faster the run stays
- * there, trying all threads again every PACE_RETRY chunks. On a quiet machine nothing
- * changes. The thread count does not change any result (see above). */
+ * so when other processes keep the cores busy, the thread they share a core with holds
+ * the other up at each one, and all threads together can be several times slower than
+ * one (midi23M beside a single busy loop: 1,852 tokens/s on 2 threads, 2,389 on 1; with
+ * more load, chunks took 4x longer on 2 threads than on 1). Chunks are all the same size,
+ * so their times compare directly: after PACE_SLOW_RUN chunks in a row on all threads that
+ * each took PACE_SLOW times the fastest one seen, one chunk runs on one thread, and if
+ * it beats them the run stays on one thread, trying all threads again after PACE_RETRY
+ * chunks, then twice as long after each try that loses (up to PACE_RETRY_MAX). A single
+ * slow chunk (a hiccup) changes nothing, nor does anything on a quiet machine. The thread
+ * count changes no result (see above). */
 #define PACE_SLOW 1.25
-#define PACE_WAIT 4   /* chunks between a slow chunk and trying one thread */
-#define PACE_RETRY 8  /* chunks on one thread between tries of all threads */
+#define PACE_SLOW_RUN 2   /* slow chunks in a row before trying one thread */
+#define PACE_RETRY 8      /* chunks on one thread before trying all threads again */
+#define PACE_RETRY_MAX 32
 
 typedef struct pacer {
     int on;             /* more than one thread to choose from */
     int single;         /* running on one thread */
     int probe;          /* this chunk tries the other mode */
-    int since;          /* chunks since the mode last changed or was tried */
+    int since;          /* chunks on one thread since the mode changed or was tried */
+    int retry;          /* chunks on one thread before the next try of all threads */
+    int slow;           /* slow chunks in a row on all threads */
     double best_all;    /* fastest chunk on all threads */
-    double last_all, last_one;
+    double slow_all;    /* fastest of the slow chunks in a row */
+    double last_one;    /* last chunk on one thread */
 } pacer;
 
 /* 1: run this chunk on one thread. */
 static int pace_pick(pacer *p)
 {
-    p->probe = 0;
-    if (!p->on) return 0;
-    if (!p->single && p->last_all > PACE_SLOW * p->best_all && p->since >= PACE_WAIT) p->probe = 1;
-    if (p->single && p->since >= PACE_RETRY) p->probe = 1;
+    p->probe = p->on && (p->single ? p->since >= p->retry : p->slow >= PACE_SLOW_RUN);
     return p->single ^ p->probe;
 }
 
 static void pace_record(pacer *p, int single, double t)
 {
-    p->since++;
     if (single) {
         p->last_one = t;
-        if (p->probe && t < p->last_all) p->single = 1;
-    } else {
-        p->last_all = t;
-        if (p->best_all == 0 || t < p->best_all) p->best_all = t;
-        if (p->probe && t < p->last_one) p->single = 0;
+        p->since++;
+        if (p->probe) {
+            p->slow = 0;
+            if (t < p->slow_all) p->single = 1, p->since = 0, p->retry = PACE_RETRY;
+        }
+        return;
     }
-    if (p->probe) p->since = 0;
+    if (p->best_all == 0 || t < p->best_all) p->best_all = t;
+    if (t > PACE_SLOW * p->best_all) {
+        p->slow_all = p->slow++ ? (t < p->slow_all ? t : p->slow_all) : t;
+    } else {
+        p->slow = 0;
+    }
+    if (p->probe) {
+        p->since = 0;
+        if (t < p->last_one) p->single = 0, p->slow = 0;
+        else if (p->retry < PACE_RETRY_MAX) p->retry *= 2;
+    }
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -270,7 +283,6 @@ int q35_perplexity(const q35_model *m, const q35_backend *be, const q35_tokenize
         if (run_chunk(&model, chunk, ctx, first, on_logits, &sc, err)) goto done;
         t_model += q35_now() - t0;
         pace_record(&pace, single, q35_now() - t_chunk);
-        if (getenv("PACE_DEBUG")) fprintf(stderr, "chunk %d single %d probe %d t %.3f best %.3f\n", c, single, pace.probe, q35_now() - t_chunk, pace.best_all);
         if (prog_on) q35_progress_update(&prog, (uint64_t)c + 1);
     }
     if (prog_on) q35_progress_end(&prog);

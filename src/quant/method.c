@@ -4,7 +4,7 @@
 
 #include "q35/quant.h"
 
-static const char *const names[] = {"rtn", "imatrix", "gptq"};
+static const char *const names[] = {"rtn", "imatrix", "gptq", "mixed"};
 
 const char *q35_quant_method_name(int method)
 {
@@ -17,3 +17,5 @@ int q35_quant_method_by_name(const char *name)
         if (!strcmp(name, names[i])) return i;
     return -1;
 }
+
+int q35_quant_method_needs_calib(int method) { return method == Q35_METHOD_IMATRIX || method == Q35_METHOD_GPTQ; }

@@ -28,12 +28,7 @@ int q35_quant_calibrate(const q35_ckpt *in, const q35_quant_opts *o, q35_calib *
         q35_calib_init(c, &m.cfg, 0, 0, err))
         goto done;
     if (q35_calib_run(c, &m, &be, tok, (const char *)text.data, text.size, &co, err)) {
-        /* name the file: the run's messages name only the step */
-        if (err) {
-            char msg[sizeof err->msg];
-            memcpy(msg, err->msg, sizeof msg);
-            q35_fail(err, "%s: %s", o->calibration, msg);
-        }
+        q35_quant_err_prefix(err, o->calibration); /* the run's messages name only the step */
         q35_calib_free(c);
         goto done;
     }

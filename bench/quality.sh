@@ -24,6 +24,7 @@ run_model() { # name model text ctx chunks methods...
         local tag="$name-$method${extra:+-$(echo "$extra" | tr ' =' '__' | tr -d '-')}"
         local qargs=(--checkpoint "$model" --output "$OUT/$tag.gguf" --method "$method")
         case "$method" in rtn) ;; *) qargs+=(--calibration "$CAL") ;; esac
+        [ "$method" = mixed ] && qargs+=(--target-bpw 3.65)
         # shellcheck disable=SC2206
         [ -n "$extra" ] && qargs+=($extra)
         echo "== $tag: q35 quantize ${qargs[*]}"
@@ -35,12 +36,16 @@ run_model() { # name model text ctx chunks methods...
 }
 
 run_model stories260K "$F/stories260K.gguf" "$F/reference/stories260K_samples_llama2c.txt" 256 "" \
-    ${STORIES_METHODS:-rtn imatrix gptq}
+    ${STORIES_METHODS:-rtn imatrix gptq mixed}
 run_model midi23M "$F/midi/midi23M.gguf" "$F/midi/midi-valid.txt" 512 "$MIDI_CHUNKS" \
-    ${MIDI_METHODS:-rtn imatrix gptq}
+    ${MIDI_METHODS:-rtn imatrix gptq mixed}
 
 "$Q35" report --output "$OUT/midi23M.png" --title "midi23M: ΔPPL against bits/weight (block matrices)" \
     --peers docs/quality/llamacpp_midi23M.tsv "$OUT"/midi23M-*.json
 "$Q35" report --output "$OUT/stories260K.png" --title "stories260K: ΔPPL against bits/weight (block matrices)" \
     --peers docs/quality/llamacpp_stories260K.tsv "$OUT"/stories260K-*.json
 echo "plots: $OUT/midi23M.png $OUT/stories260K.png"
+for m in stories260K midi23M; do
+    echo "== $m"
+    /usr/bin/python3 bench/quality_table.py "$OUT/$m"-rtn.json "$OUT/$m"-imatrix.json "$OUT/$m"-gptq.json "$OUT/$m"-mixed.json
+done

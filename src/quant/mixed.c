@@ -20,6 +20,9 @@
  *     coarse table first gets that much slack, then half, ... then none, and the first
  *     answer whose exact bits fit is kept. It replaces the greedy answer, after step 3's
  *     polish, when lower.
+ *  5. on instances with at most 2^16 combinations (a handful of tensors), every
+ *     combination: the coarse table of step 4 can miss the optimum there, and the
+ *     enumeration is cheaper than the table anyway.
  * Every step keeps the bits within the budget, so the result never exceeds it. Sizes are
  * exact integers; only errors are floating point. */
 #include <math.h>
@@ -36,6 +39,8 @@
  * (tensors x (units + 1)). */
 #define DP_MAX_UNITS 16384u
 #define DP_MAX_TABLE (32u << 20)
+/* Step 5: exhaustive search up to this many combinations. */
+#define ENUM_MAX_COMBOS 65536u
 
 typedef struct step {
     double gain; /* error saved per bit */
@@ -243,6 +248,43 @@ static double total_error(const problem *p, const int *choice)
     return e;
 }
 
+/* Step 5: the exact optimum by enumeration (odometer over the candidates), replacing
+ * choice when strictly lower. Only called when nk^nt <= ENUM_MAX_COMBOS. */
+static void enumerate_all(const problem *p, int *choice, int *cur)
+{
+    double best = 0;
+    for (int t = 0; t < p->nt; t++) best += E(p, t, choice[t]);
+    for (int t = 0; t < p->nt; t++) cur[t] = 0;
+    for (;;) {
+        double e = 0;
+        uint64_t b = 0;
+        int ok = 1;
+        for (int t = 0; t < p->nt && ok; t++) {
+            uint64_t bt = B(p, t, cur[t]);
+            ok = allowed(p, t, cur[t]) && bt <= p->budget - b;
+            b += ok ? bt : 0;
+            e += E(p, t, cur[t]);
+        }
+        if (ok && e < best) {
+            best = e;
+            memcpy(choice, cur, sizeof(int) * (size_t)p->nt);
+        }
+        int t = 0;
+        while (t < p->nt && ++cur[t] == p->nk) cur[t++] = 0;
+        if (t == p->nt) return;
+    }
+}
+
+static int enumerable(const problem *p)
+{
+    uint64_t n = 1;
+    for (int t = 0; t < p->nt; t++) {
+        n *= (uint64_t)p->nk;
+        if (n > ENUM_MAX_COMBOS) return 0;
+    }
+    return 1;
+}
+
 /* Saturating, so that a coarse answer far over the budget cannot wrap around into it. */
 static uint64_t total_bits(const problem *p, const int *choice)
 {
@@ -324,6 +366,8 @@ int q35_mixed_solve(int n_tensors, int n_cand, const double *error, const uint64
         }
         if (!slack) break;
     }
+    /* 5. small instances: the exact optimum */
+    if (enumerable(&p)) enumerate_all(&p, choice, pos);
 done:
     free(hull);
     free(hn);

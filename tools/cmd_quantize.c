@@ -65,7 +65,7 @@ int cmd_quantize(int argc, char **argv)
 {
     const char *cmd = argv[0];
     const char *ckpt_path = NULL, *out_path = NULL, *tokenizer = NULL, *calibration = NULL;
-    const char *type = NULL, *embd_type = "q8_0", *output_type = "q8_0", *method = NULL;
+    const char *type = NULL, *embd_type = NULL, *output_type = "q8_0", *method = NULL;
     int threads = 0, calib_ctx = 512;
     uint64_t calib_tokens = UINT64_MAX; /* not given: the library's default */
     float damp = NAN, damp_diag = NAN; /* not given: the library's defaults */
@@ -74,7 +74,7 @@ int cmd_quantize(int argc, char **argv)
         {"--checkpoint", CLI_STR, &ckpt_path, "PATH", "input model: GGUF or llama2.c .bin"},
         {"--output", CLI_STR, &out_path, "PATH", "output GGUF file"},
         {"--type", CLI_STR, &type, "T", "3.5-bit type of the block matrices (default: q35_cb)"},
-        {"--embd-type", CLI_STR, &embd_type, "T", "type of token_embd (default: q8_0)"},
+        {"--embd-type", CLI_STR, &embd_type, "T", "type of token_embd (default: q45_cb; with a tied head, the output type)"},
         {"--output-type", CLI_STR, &output_type, "T", "type of the output head (default: q8_0)"},
         {"--tokenizer", CLI_STR, &tokenizer, "FILE", "tokenizer.bin for a llama2.c checkpoint"},
         {"--threads", CLI_INT, &threads, "N", "threads (default: all cores)"},
@@ -131,7 +131,7 @@ int cmd_quantize(int argc, char **argv)
     if (!isnan(damp_diag)) o.gptq_damp_diag = damp_diag;
     o.target_bpw = bpw;
     if ((type && parse_type(cmd, "--type", type, 1, &o.type)) ||
-        parse_type(cmd, "--embd-type", embd_type, 0, &o.embd_type) ||
+        (embd_type && parse_type(cmd, "--embd-type", embd_type, 0, &o.embd_type)) ||
         parse_type(cmd, "--output-type", output_type, 0, &o.output_type))
         return 2;
 

@@ -50,6 +50,10 @@ int q35_quant_method_by_name(const char *name); /* -1 if unknown */
 /* 1 when the method cannot run without calibration (imatrix, gptq), else 0. */
 int q35_quant_method_needs_calib(int method);
 
+/* embd_type: q45_cb when the checkpoint has its own output head, else (a tied embedding,
+ * which is the head too) output_type. Chosen by measurement: docs/QUALITY.md. */
+#define Q35_EMBD_AUTO UINT32_MAX
+
 /* --method mixed without a target: issue 6's limit for the block matrices. */
 #define Q35_MIXED_DEFAULT_BPW 3.65
 /* Candidate types per block matrix under --method mixed: o->type and q45_cb. */
@@ -57,7 +61,7 @@ int q35_quant_method_needs_calib(int method);
 
 typedef struct q35_quant_opts {
     uint32_t type;        /* q35 type for the block matrices */
-    uint32_t embd_type;   /* token embedding */
+    uint32_t embd_type;   /* token embedding, or Q35_EMBD_AUTO */
     uint32_t output_type; /* output head */
     int n_threads;
     int progress;         /* draw a progress bar (on a TTY) */

@@ -2,39 +2,119 @@
  * bit 6. Planes split codes into aligned power-of-two fields, so a SIMD decoder can load
  * each plane whole; the plane layouts put codes j and j + h in one byte so that a shift
  * and a mask recover h consecutive codes at once. Written with / and % so that the
- * prover reasons in plain arithmetic; this is not the hot path. */
+ * prover reasons in plain arithmetic; this is not the hot path. The contracts are in
+ * format.h; the annotations here are what Frama-C WP needs to prove them. */
 #include "q35/format.h"
 
+/*@ // Codes that did not change between two states give the same plane bytes.
+  predicate q35_same_codes{L1, L2}(uint8_t *c, integer m) =
+    \forall integer k; 0 <= k < m ==> \at(c[k], L1) == \at(c[k], L2);
+  lemma q35_nibble_byte_frame{L1, L2}: \forall uint8_t *c, integer m, j;
+    q35_same_codes{L1, L2}(c, m) ==> q35_nibble_byte{L1}(c, m, j) == q35_nibble_byte{L2}(c, m, j);
+  lemma q35_crumb_byte_frame{L1, L2}: \forall uint8_t *c, integer m, j;
+    q35_same_codes{L1, L2}(c, m) ==> q35_crumb_byte{L1}(c, m, j) == q35_crumb_byte{L2}(c, m, j);
+  lemma q35_bit_byte_frame{L1, L2}: \forall uint8_t *c, integer m, j;
+    q35_same_codes{L1, L2}(c, m) ==> q35_bit_byte{L1}(c, m, j) == q35_bit_byte{L2}(c, m, j);
+*/
+
+/*@ requires 0 <= i && (i < m ==> \valid_read(codes + i)) && (i < m ==> codes[i] < 128);
+    assigns \nothing;
+    ensures \result == q35_code(codes, m, i) && 0 <= \result < 128; */
 static int code_at(const uint8_t *codes, int m, int i) { return i < m ? codes[i] % 128 : 0; }
+
+/*@ requires 1 <= m <= 64 && 0 <= j < q35_h2(m);
+    requires \valid_read(codes + (0 .. m - 1)) && q35_valid_codes(codes, m);
+    assigns \nothing;
+    ensures \result == q35_nibble_byte(codes, m, j) && 0 <= \result < 256; */
+static int nibble_byte(const uint8_t *codes, int m, int j)
+{
+    return code_at(codes, m, j) % 16 + 16 * (code_at(codes, m, j + (m + 1) / 2) % 16);
+}
+
+/*@ requires 1 <= m <= 64 && 0 <= j < q35_h4(m);
+    requires \valid_read(codes + (0 .. m - 1)) && q35_valid_codes(codes, m);
+    assigns \nothing;
+    ensures \result == q35_crumb_byte(codes, m, j) && 0 <= \result < 256; */
+static int crumb_byte(const uint8_t *codes, int m, int j)
+{
+    int h4 = (m + 3) / 4;
+    return (code_at(codes, m, j) / 16) % 4 + 4 * ((code_at(codes, m, j + h4) / 16) % 4) +
+           16 * ((code_at(codes, m, j + 2 * h4) / 16) % 4) + 64 * ((code_at(codes, m, j + 3 * h4) / 16) % 4);
+}
+
+/*@ requires 1 <= m <= 64 && 0 <= j < q35_h8(m);
+    requires \valid_read(codes + (0 .. m - 1)) && q35_valid_codes(codes, m);
+    assigns \nothing;
+    ensures \result == q35_bit_byte(codes, m, j) && 0 <= \result < 256; */
+static int bit_byte(const uint8_t *codes, int m, int j)
+{
+    return code_at(codes, m, 8 * j) / 64 + 2 * (code_at(codes, m, 8 * j + 1) / 64) +
+           4 * (code_at(codes, m, 8 * j + 2) / 64) + 8 * (code_at(codes, m, 8 * j + 3) / 64) +
+           16 * (code_at(codes, m, 8 * j + 4) / 64) + 32 * (code_at(codes, m, 8 * j + 5) / 64) +
+           64 * (code_at(codes, m, 8 * j + 6) / 64) + 128 * (code_at(codes, m, 8 * j + 7) / 64);
+}
 
 void q35_pack_planes(const uint8_t *codes, int m, uint8_t *planes)
 {
     int h2 = (m + 1) / 2, h4 = (m + 3) / 4, h8 = (m + 7) / 8;
     uint8_t *nib = planes, *crumb = planes + h2, *bit = planes + h2 + h4;
-    for (int j = 0; j < h2; j++)
-        nib[j] = (uint8_t)(code_at(codes, m, j) % 16 + 16 * (code_at(codes, m, j + h2) % 16));
+    /*@ loop invariant 0 <= j <= h2;
+        loop invariant q35_same_codes{Here, Pre}(codes, m);
+        loop invariant \forall integer k; 0 <= k < j ==> planes[k] == q35_nibble_byte{Pre}(codes, m, k);
+        loop assigns j, planes[0 .. h2 - 1];
+        loop variant h2 - j; */
+    for (int j = 0; j < h2; j++) {
+        nib[j] = (uint8_t)nibble_byte(codes, m, j);
+        //@ assert planes[j] == q35_nibble_byte{Pre}(codes, m, j);
+    }
+    /*@ loop invariant 0 <= j <= h4;
+        loop invariant q35_same_codes{Here, Pre}(codes, m);
+        loop invariant \forall integer k; 0 <= k < h2 ==> planes[k] == q35_nibble_byte{Pre}(codes, m, k);
+        loop invariant \forall integer k; 0 <= k < j ==> planes[h2 + k] == q35_crumb_byte{Pre}(codes, m, k);
+        loop assigns j, planes[h2 .. h2 + h4 - 1];
+        loop variant h4 - j; */
     for (int j = 0; j < h4; j++) {
-        int v = 0;
-        for (int k = 3; k >= 0; k--) v = 4 * v + (code_at(codes, m, j + k * h4) / 16) % 4;
-        crumb[j] = (uint8_t)v;
+        crumb[j] = (uint8_t)crumb_byte(codes, m, j);
+        //@ assert planes[h2 + j] == q35_crumb_byte{Pre}(codes, m, j);
     }
+    /*@ loop invariant 0 <= j <= h8;
+        loop invariant q35_same_codes{Here, Pre}(codes, m);
+        loop invariant \forall integer k; 0 <= k < h2 ==> planes[k] == q35_nibble_byte{Pre}(codes, m, k);
+        loop invariant \forall integer k; 0 <= k < h4 ==> planes[h2 + k] == q35_crumb_byte{Pre}(codes, m, k);
+        loop invariant \forall integer k; 0 <= k < j ==> planes[h2 + h4 + k] == q35_bit_byte{Pre}(codes, m, k);
+        loop assigns j, planes[h2 + h4 .. h2 + h4 + h8 - 1];
+        loop variant h8 - j; */
     for (int j = 0; j < h8; j++) {
-        int v = 0;
-        for (int k = 7; k >= 0; k--) v = 2 * v + code_at(codes, m, 8 * j + k) / 64;
-        bit[j] = (uint8_t)v;
+        bit[j] = (uint8_t)bit_byte(codes, m, j);
+        //@ assert planes[h2 + h4 + j] == q35_bit_byte{Pre}(codes, m, j);
     }
+}
+
+/*@ requires 0 <= k < 4;
+    assigns \nothing;
+    ensures \result == q35_pow4(k) && 1 <= \result <= 64; */
+static int pow4(int k) { return k == 0 ? 1 : k == 1 ? 4 : k == 2 ? 16 : 64; }
+
+/*@ requires 0 <= k < 8;
+    assigns \nothing;
+    ensures \result == q35_pow2(k) && 1 <= \result <= 128; */
+static int pow2(int k)
+{
+    return k == 0 ? 1 : k == 1 ? 2 : k == 2 ? 4 : k == 3 ? 8 : k == 4 ? 16 : k == 5 ? 32 : k == 6 ? 64 : 128;
 }
 
 void q35_unpack_planes(const uint8_t *planes, int m, uint8_t *codes)
 {
     int h2 = (m + 1) / 2, h4 = (m + 3) / 4;
     const uint8_t *nib = planes, *crumb = planes + h2, *bit = planes + h2 + h4;
-    static const int pow4[4] = {1, 4, 16, 64};
-    static const int pow2[8] = {1, 2, 4, 8, 16, 32, 64, 128};
+    /*@ loop invariant 0 <= i <= m;
+        loop invariant \forall integer k; 0 <= k < i ==> codes[k] == q35_unpack_code{Pre}(planes, m, k) && codes[k] < 128;
+        loop assigns i, codes[0 .. m - 1];
+        loop variant m - i; */
     for (int i = 0; i < m; i++) {
         int lo = i < h2 ? nib[i] % 16 : nib[i - h2] / 16;
-        int mid = (crumb[i % h4] / pow4[i / h4]) % 4;
-        int hi = (bit[i / 8] / pow2[i % 8]) % 2;
+        int mid = (crumb[i % h4] / pow4(i / h4)) % 4;
+        int hi = (bit[i / 8] / pow2(i % 8)) % 2;
         codes[i] = (uint8_t)(lo + 16 * mid + 64 * hi);
     }
 }

@@ -18,7 +18,7 @@ for t in q35_cb q35_p11 q35_s43; do
     grep -q "block matrices .* 3.6257 bits/weight" "$TMP/out.txt" || { die "$t: summary"; cat "$TMP/out.txt"; }
     "$Q35" info --model "$TMP/$t.gguf" >"$TMP/info.txt" 2>&1 || die "$t: info"
     grep -q "blk.0.ffn_down.weight *$t " "$TMP/info.txt" || die "$t: ffn_down not $t"
-    grep -q "token_embd.weight *q8_0 " "$TMP/info.txt" || die "$t: token_embd not q8_0"
+    grep -q "token_embd.weight *q45_cb " "$TMP/info.txt" || die "$t: token_embd not q45_cb"
     "$Q35" run --model "$TMP/$t.gguf" --prompt "Once upon a time" --steps 40 --temperature 0 >"$TMP/run.txt" 2>/dev/null ||
         die "$t: run"
     [ "$(wc -w <"$TMP/run.txt")" -gt 20 ] || { die "$t: run printed too little"; cat "$TMP/run.txt"; }

@@ -28,7 +28,7 @@ for m in gptq imatrix default; do
     grep -q "q35.quant.method $want" "$TMP/info.txt" || { die "$m: info does not show q35.quant.method $want"; head -8 "$TMP/info.txt"; }
     grep -q "q35.quant.calib_tokens 4096" "$TMP/info.txt" || die "$m: info does not show the calibration tokens"
     grep -q "blk.0.ffn_down.weight *q35_cb " "$TMP/info.txt" || die "$m: ffn_down not q35_cb"
-    grep -q "token_embd.weight *q8_0 " "$TMP/info.txt" || die "$m: token_embd not q8_0"
+    grep -q "token_embd.weight *q45_cb " "$TMP/info.txt" || die "$m: token_embd not q45_cb"
     "$Q35" run --model "$TMP/$m.gguf" --prompt "Once upon a time" --steps 40 --temperature 0 >"$TMP/run.txt" 2>/dev/null ||
         die "$m: run"
     [ "$(wc -w <"$TMP/run.txt")" -gt 20 ] || { die "$m: run printed too little"; cat "$TMP/run.txt"; }

@@ -4,6 +4,7 @@
 # unquantized model by llama.cpp's method (all chunks), and plot ΔPPL against
 # bits/weight beside llama.cpp's types (q35 report).
 # Usage: bench/quality.sh [q35 binary] [midi chunks (default: all)]
+# STORIES_METHODS / MIDI_METHODS choose the methods (set but empty: none).
 # Calibration text: WikiText-2 test (not the evaluation text). Results: build/quality/.
 set -euo pipefail
 Q35=${1:-build/q35}
@@ -28,7 +29,11 @@ run_model() { # name model text ctx chunks methods...
         # shellcheck disable=SC2206
         [ -n "$extra" ] && qargs+=($extra)
         echo "== $tag: q35 quantize ${qargs[*]}"
-        /usr/bin/time -f "quantize wall %e s, peak RSS %M KiB" "$Q35" quantize "${qargs[@]}" 2>&1 | tail -n 4
+        if [ -x /usr/bin/time ]; then
+            /usr/bin/time -f "quantize wall %e s, peak RSS %M KiB" "$Q35" quantize "${qargs[@]}" 2>&1 | tail -n 4
+        else
+            "$Q35" quantize "${qargs[@]}" 2>&1 | tail -n 4
+        fi
         echo "== $tag: q35 perplexity --base"
         "$Q35" perplexity --model "$OUT/$tag.gguf" --base "$model" --text "$text" --ctx "$ctx" "${cargs[@]}" \
             --json "$OUT/$tag.json" 2>&1 | tail -n 8
@@ -36,9 +41,11 @@ run_model() { # name model text ctx chunks methods...
 }
 
 run_model stories260K "$F/stories260K.gguf" "$F/reference/stories260K_samples_llama2c.txt" 256 "" \
-    ${STORIES_METHODS:-rtn imatrix gptq mixed}
+    ${STORIES_METHODS-rtn imatrix gptq mixed}
 run_model midi23M "$F/midi/midi23M.gguf" "$F/midi/midi-valid.txt" 512 "$MIDI_CHUNKS" \
-    ${MIDI_METHODS:-rtn imatrix gptq mixed}
+    ${MIDI_METHODS-rtn imatrix gptq mixed}
+# QUALITY_NO_REPORT=1: results only (a machine without gnuplot; scripts/devquality.sh)
+[ -n "${QUALITY_NO_REPORT:-}" ] && exit 0
 
 "$Q35" report --output "$OUT/midi23M.png" --title "midi23M: ΔPPL against bits/weight (block matrices)" \
     --peers docs/quality/llamacpp_midi23M.tsv "$OUT"/midi23M-*.json

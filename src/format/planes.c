@@ -45,7 +45,8 @@ static int crumb_byte(const uint8_t *codes, int m, int j)
 /*@ requires 1 <= m <= 64 && 0 <= j < q35_h8(m);
     requires \valid_read(codes + (0 .. m - 1)) && q35_valid_codes(codes, m);
     assigns \nothing;
-    ensures \result == q35_bit_byte(codes, m, j) && 0 <= \result < 256; */
+    ensures \result == q35_bit_byte(codes, m, j);
+    ensures 0 <= \result < 256; */
 static int bit_byte(const uint8_t *codes, int m, int j)
 {
     return code_at(codes, m, 8 * j) / 64 + 2 * (code_at(codes, m, 8 * j + 1) / 64) +

@@ -149,6 +149,36 @@ static int read_peers(const char *path, points *ps, q35_err *err)
     return rc;
 }
 
+/* One inline data block: x, y, label, and the label's y. Labels of points within xnear
+ * of each other are pushed up until they are gap apart, so that close points (methods at
+ * the same bits/weight) keep readable labels. */
+static void write_block(FILE *f, const char *name, const points *ps, double gap, double xnear)
+{
+    double ly[MAX_POINTS];
+    int order[MAX_POINTS];
+    for (int i = 0; i < ps->n; i++) order[i] = i;
+    for (int i = 1; i < ps->n; i++) /* insertion sort by y: a few dozen points */
+        for (int j = i; j > 0 && ps->p[order[j]].dppl_pct < ps->p[order[j - 1]].dppl_pct; j--) {
+            int t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    for (int a = 0; a < ps->n; a++) {
+        const point *p = &ps->p[order[a]];
+        double y = p->dppl_pct;
+        for (int b = 0; b < a; b++) {
+            const point *r = &ps->p[order[b]];
+            double d = p->bpw - r->bpw;
+            if (d < xnear && d > -xnear && y < ly[order[b]] + gap) y = ly[order[b]] + gap;
+        }
+        ly[order[a]] = y;
+    }
+    fprintf(f, "%s << EOD\n", name);
+    for (int i = 0; i < ps->n; i++)
+        fprintf(f, "%.6f %.6f \"%s\" %.6f\n", ps->p[i].bpw, ps->p[i].dppl_pct, ps->p[i].label, ly[i]);
+    fprintf(f, "EOD\n");
+}
+
 /* Writes the gnuplot script: terminal, axes, and the points as inline data blocks. */
 static int write_script(FILE *f, const char *title, const points *q, const points *peers, const char *peers_path)
 {
@@ -166,7 +196,7 @@ static int write_script(FILE *f, const char *title, const points *q, const point
     fprintf(f, "set xlabel 'bits/weight of the block matrices (all-in: scales and padding counted)'\n"
                "set ylabel 'PPL increase over the unquantized model (%%)'\n"
                "set grid\nset key top right box opaque\n");
-    /* ranges from the data, with room for the labels (gnuplot warns on a single point) */
+    /* ranges from the data, with room for the labels (q35 labels sit left of their points) (gnuplot warns on a single point) */
     double x0 = 1e300, x1 = -1e300, y0 = 0.0, y1 = 0.0;
     for (int s = 0; s < 2; s++) {
         const points *ps = s ? peers : q;
@@ -178,23 +208,21 @@ static int write_script(FILE *f, const char *title, const points *q, const point
         }
     }
     double dx = x1 - x0 > 0.5 ? x1 - x0 : 0.5, dy = y1 - y0 > 1.0 ? y1 - y0 : 1.0;
-    fprintf(f, "set xrange [%.6f:%.6f]\nset yrange [%.6f:%.6f]\n", x0 - 0.06 * dx, x1 + 0.14 * dx, y0 - 0.06 * dy,
+    fprintf(f, "set xrange [%.6f:%.6f]\nset yrange [%.6f:%.6f]\n", x0 - 0.16 * dx, x1 + 0.14 * dx, y0 - 0.06 * dy,
             y1 + 0.12 * dy);
-    fprintf(f, "$q35 << EOD\n");
-    for (int i = 0; i < q->n; i++) fprintf(f, "%.6f %.6f \"%s\"\n", q->p[i].bpw, q->p[i].dppl_pct, q->p[i].label);
-    fprintf(f, "EOD\n$peers << EOD\n");
-    for (int i = 0; i < peers->n; i++)
-        fprintf(f, "%.6f %.6f \"%s\"\n", peers->p[i].bpw, peers->p[i].dppl_pct, peers->p[i].label);
-    fprintf(f, "EOD\n");
+    /* q35 labels left of their points, peers' right, each set spread apart vertically */
+    const double gap = 0.035 * (y1 + 0.12 * dy - (y0 - 0.06 * dy)), xnear = 0.08 * dx;
+    write_block(f, "$q35", q, gap, xnear);
+    write_block(f, "$peers", peers, gap, xnear);
     fprintf(f, "plot $q35 using 1:2 with points pt 7 ps 1.6 lc rgb '#1f5fbf' title 'q35', \\\n"
-               "     $q35 using 1:2:3 with labels offset char 1,0.8 left tc rgb '#1f5fbf' notitle");
+               "     $q35 using 1:4:3 with labels offset char -1,0 right tc rgb '#1f5fbf' notitle");
     if (peers->n) {
         char name[MAX_LABEL];
         snprintf(name, sizeof name, "%s", base_name(peers_path));
         for (char *c = name; *c; c++)
             if (*c == '\'') *c = '_';
         fprintf(f, ", \\\n     $peers using 1:2 with points pt 9 ps 1.6 lc rgb '#c0392b' title 'peers (%s)', \\\n"
-                   "     $peers using 1:2:3 with labels offset char 1,-0.8 left tc rgb '#c0392b' notitle",
+                   "     $peers using 1:4:3 with labels offset char 1,0 left tc rgb '#c0392b' notitle",
                 name);
     }
     fprintf(f, "\n");

@@ -13,12 +13,6 @@
 #include "q35/tokenizer.h"
 #include "test_support.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SLOW_BUILD 1
-#else
-#define SLOW_BUILD 0
-#endif
-
 #define PY "/usr/bin/python3"
 
 /* ---- helpers ---- */
@@ -194,7 +188,8 @@ static void test_midi_against_spm(void **state)
     spm_encode(t_fixture("midi/midi-tokenizer.model"), &c);
     check_cases(tok, &c);
 
-    /* with BOS, as perplexity does, and the time for 1.6 MB */
+    /* with BOS, as perplexity does; the time is printed for information only (speed
+     * belongs to benchmarks: an assertion on it failed CI on a loaded machine) */
     int32_t *ids;
     size_t n;
     double t0 = q35_now();
@@ -204,7 +199,6 @@ static void test_midi_against_spm(void **state)
     assert_int_equal(ids[0], ck.vocab.bos);
     assert_int_equal(n, c.n_ref[c.n - 1] + 1);
     assert_memory_equal(ids + 1, c.ref[c.n - 1], (n - 1) * sizeof *ids);
-    if (!SLOW_BUILD) assert_true(dt < 1.0);
     /* "\n" is never inside a piece */
     int nl = 0;
     for (size_t i = 0; i < len; i++) nl += text[i] == '\n';

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages q35 needs to build and test, only if some are missing.
 set -euo pipefail
-PKGS=(build-essential cmake pkg-config libopenblas-dev libcjson-dev libcmocka-dev
+PKGS=(build-essential cmake pkg-config libopenblas-dev libcjson-dev libcmocka-dev libpcre2-dev
       python3 python3-sentencepiece python3-numpy gnuplot-nox)
+# The LLaMA-3 tokenizer test installs its JS reference with npm. A machine with Node.js
+# from elsewhere (NodeSource bundles npm) keeps it; Debian's own packages only if npm is
+# missing, since Debian's npm conflicts with NodeSource's nodejs.
+command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

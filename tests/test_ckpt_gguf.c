@@ -272,6 +272,7 @@ static void test_synth(void **state)
 /* ---- GGUF files that are valid containers but not usable LLaMA models ---- */
 static void set_arch_gpt2(q35_gguf_writer *w, q35_err *err) { q35_gguf_set_str(w, "general.architecture", "gpt2", err); }
 static void set_tok_gpt2(q35_gguf_writer *w, q35_err *err) { q35_gguf_set_str(w, "tokenizer.ggml.model", "gpt2", err); }
+static void set_tok_t5(q35_gguf_writer *w, q35_err *err) { q35_gguf_set_str(w, "tokenizer.ggml.model", "t5", err); }
 static void drop_tokens(q35_gguf_writer *w, q35_err *err) { (void)err; q35_gguf_remove_kv(w, "tokenizer.ggml.tokens"); }
 static void drop_dim(q35_gguf_writer *w, q35_err *err) { (void)err; q35_gguf_remove_kv(w, "llama.embedding_length"); }
 static void bad_heads(q35_gguf_writer *w, q35_err *err) { q35_gguf_set_u32(w, "llama.attention.head_count", 7, err); }
@@ -305,7 +306,8 @@ static void test_not_llama(void **state)
 {
     (void)state;
     expect_bad(set_arch_gpt2, NULL, "architecture 'gpt2'");
-    expect_bad(set_tok_gpt2, NULL, "tokenizer.ggml.model is 'gpt2'");
+    expect_bad(set_tok_t5, NULL, "tokenizer.ggml.model is 't5'");
+    expect_bad(set_tok_gpt2, NULL, "tokenizer.ggml.merges missing"); /* byte-level BPE needs merges */
     expect_bad(drop_tokens, NULL, "tokenizer.ggml.tokens missing");
     expect_bad(drop_dim, NULL, "llama.embedding_length missing");
     expect_bad(bad_heads, NULL, "does not divide");

@@ -38,5 +38,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_bench_gemm(int argc, char **argv);
 int cmd_study(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_tokenize(int argc, char **argv);
+int cmd_export_hf(int argc, char **argv);
 
 #endif

@@ -273,7 +273,7 @@ int cmd_info(int argc, char **argv)
     const char *path = take_positional(&argc, argv);
     const cli_opt opts[] = {
         {"--model", CLI_STR, &model, "PATH", "the model (or give PATH as the first argument)"},
-        {"--tokenizer", CLI_STR, &tokenizer, "FILE", "llama2.c tokenizer.bin (llama2.c models only)"},
+        {"--tokenizer", CLI_STR, &tokenizer, "FILE", "tokenizer.bin or SentencePiece .model (llama2.c models)"},
         {"--json", CLI_STR, &json, "PATH", "also write the listing as JSON"},
     };
     int rc = cli_parse(argc, argv, USAGE, opts, (int)(sizeof opts / sizeof opts[0]));

@@ -188,8 +188,8 @@ int cmd_perplexity(int argc, char **argv)
         {"--chunks", CLI_INT, &o.chunks, "N", "score at most N chunks (default: all)"},
         {"--threads", CLI_INT, &o.threads, "N", "threads (default: all cores)"},
         {"--backend", CLI_STR, &o.backend, "NAME", "cpu (default) or ref"},
-        {"--tokenizer", CLI_STR, &o.tokenizer, "FILE", "llama2.c tokenizer.bin for a llama2.c --model"},
-        {"--base-tokenizer", CLI_STR, &o.base_tokenizer, "FILE", "llama2.c tokenizer.bin for a llama2.c --base"},
+        {"--tokenizer", CLI_STR, &o.tokenizer, "FILE", "tokenizer.bin or SentencePiece .model for a llama2.c --model"},
+        {"--base-tokenizer", CLI_STR, &o.base_tokenizer, "FILE", "tokenizer.bin or SentencePiece .model for a llama2.c --base"},
     };
     int rc = cli_parse(argc, argv, USAGE, opts, (int)(sizeof opts / sizeof opts[0]));
     if (rc) return rc == 1 ? 0 : 2;

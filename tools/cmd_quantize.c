@@ -19,25 +19,30 @@
 #include "q35/quant.h"
 
 static const char USAGE[] =
-    "usage: q35 quantize --checkpoint PATH --output PATH [--type q35_cb|q35_p11|q35_s43]\n"
+    "usage: q35 quantize --checkpoint PATH --output PATH [--type q35_cb|q35_p11|q35_s43|f32|f16|bf16]\n"
     "                    [--embd-type T] [--output-type T] [--tokenizer FILE] [--threads N]\n"
     "                    [--method rtn|imatrix|gptq|mixed] [--target-bpw B] [--calibration TEXTFILE]\n"
     "                    [--calib-tokens N] [--calib-ctx N] [--damp X] [--damp-diag X]\n\n"
-    "Quantizes a LLaMA checkpoint (GGUF, or llama2.c with --tokenizer) to a q35 GGUF file. With\n"
+    "Quantizes a LLaMA checkpoint (GGUF, llama2.c with --tokenizer, or a Hugging Face directory of\n"
+    "config.json and safetensors) to a q35 GGUF file. --type f32, f16 or bf16 converts without\n"
+    "quantizing (every matrix in that type unless --embd-type/--output-type say otherwise). An HF\n"
+    "directory's vocabulary comes from its tokenizer.model or tokenizer.json, or from --tokenizer (a\n"
+    "GGUF file, tokenizer.bin, tokenizer.model or tokenizer.json). With\n"
     "--calibration the model first runs over the text to measure its layers' inputs, and the default\n"
     "method is gptq; without it, rtn. --method mixed puts each block matrix in the 3.5-bit type or\n"
     "q45_cb, whichever choice has the least total error within --target-bpw bits/weight (all-in, as\n"
     "q35 info counts the block matrices; default 3.65).";
 
-/* Resolves a type name for option `opt`; q35_only restricts it to the 3.5-bit family. */
+/* Resolves a type name for option `opt`; q35_only restricts it to the 3.5-bit family and
+ * the float pass-through types. */
 static int parse_type(const char *cmd, const char *opt, const char *name, int q35_only, uint32_t *out)
 {
     const q35_type_traits *t = q35_type_by_name(name);
-    if (!t || (q35_only && !t->is_q35)) {
+    if (!t || (q35_only && !t->is_q35 && !q35_type_is_float(t))) {
         char list[256] = "";
         for (int i = 0; q35_type_at(i); i++) {
             const q35_type_traits *u = q35_type_at(i);
-            if (q35_only && !u->is_q35) continue;
+            if (q35_only && !u->is_q35 && !q35_type_is_float(u)) continue;
             strncat(list, *list ? ", " : "", sizeof list - strlen(list) - 1);
             strncat(list, u->name, sizeof list - strlen(list) - 1);
         }
@@ -65,18 +70,20 @@ int cmd_quantize(int argc, char **argv)
 {
     const char *cmd = argv[0];
     const char *ckpt_path = NULL, *out_path = NULL, *tokenizer = NULL, *calibration = NULL;
-    const char *type = NULL, *embd_type = NULL, *output_type = "q8_0", *method = NULL;
+    const char *type = NULL, *embd_type = NULL, *output_type = NULL, *method = NULL;
     int threads = 0, calib_ctx = 512;
     uint64_t calib_tokens = UINT64_MAX; /* not given: the library's default */
     float damp = NAN, damp_diag = NAN; /* not given: the library's defaults */
     const char *target_bpw = NULL;     /* parsed as a double: the budget is floor(B x weights) */
     const cli_opt opts[] = {
-        {"--checkpoint", CLI_STR, &ckpt_path, "PATH", "input model: GGUF or llama2.c .bin"},
+        {"--checkpoint", CLI_STR, &ckpt_path, "PATH", "input model: GGUF, llama2.c .bin, or a Hugging Face directory"},
         {"--output", CLI_STR, &out_path, "PATH", "output GGUF file"},
-        {"--type", CLI_STR, &type, "T", "3.5-bit type of the block matrices (default: q35_cb)"},
+        {"--type", CLI_STR, &type, "T", "3.5-bit type of the block matrices (default: q35_cb), or f32/f16/bf16 (no quantization)"},
         {"--embd-type", CLI_STR, &embd_type, "T", "type of token_embd (default: q45_cb; with a tied head, the output type)"},
         {"--output-type", CLI_STR, &output_type, "T", "type of the output head (default: q8_0)"},
-        {"--tokenizer", CLI_STR, &tokenizer, "FILE", "tokenizer.bin for a llama2.c checkpoint"},
+        {"--tokenizer", CLI_STR, &tokenizer, "FILE",
+         "tokenizer.bin or SentencePiece tokenizer.model (by .model name or protobuf content) for a llama2.c "
+         "checkpoint; for an HF directory, a GGUF or tokenizer file to use instead of its own"},
         {"--threads", CLI_INT, &threads, "N", "threads (default: all cores)"},
         {"--method", CLI_STR, &method, "M",
          "rtn, imatrix, gptq or mixed (default: mixed with --target-bpw, else gptq with --calibration, else rtn)"},
@@ -130,8 +137,15 @@ int cmd_quantize(int argc, char **argv)
     if (!isnan(damp)) o.gptq_damp = damp;
     if (!isnan(damp_diag)) o.gptq_damp_diag = damp_diag;
     o.target_bpw = bpw;
-    if ((type && parse_type(cmd, "--type", type, 1, &o.type)) ||
-        (embd_type && parse_type(cmd, "--embd-type", embd_type, 0, &o.embd_type)) ||
+    if (type && parse_type(cmd, "--type", type, 1, &o.type)) return 2;
+    const int passthrough = q35_type_is_float(q35_type_by_id(o.type));
+    if (passthrough && m != Q35_METHOD_RTN)
+        return cli_error(cmd, "--type %s converts without quantizing; --method %s does not apply", type,
+                         q35_quant_method_name(m)), 2;
+    /* a pass-through keeps every matrix in its type unless told otherwise */
+    if (passthrough && !embd_type) embd_type = type;
+    if (!output_type) output_type = passthrough ? type : "q8_0";
+    if ((embd_type && parse_type(cmd, "--embd-type", embd_type, 0, &o.embd_type)) ||
         parse_type(cmd, "--output-type", output_type, 0, &o.output_type))
         return 2;
 
@@ -139,6 +153,11 @@ int cmd_quantize(int argc, char **argv)
     q35_ckpt ck;
     if (q35_ckpt_open(ckpt_path, tokenizer, &ck, &err)) return cli_error(cmd, "%s", err.msg);
     q35_quant_report rep;
+    double in_bytes = 0; /* the checkpoint's tensor bytes, for the throughput line */
+    for (int i = 0; i < ck.n_tensors; i++) {
+        size_t nb;
+        if (!q35_tensor_nbytes(ck.tensors[i].type, ck.tensors[i].n_dims, ck.tensors[i].ne, &nb, NULL)) in_bytes += (double)nb;
+    }
     rc = q35_quantize_ckpt(&ck, out_path, &o, &rep, &err);
     q35_ckpt_close(&ck);
     if (rc) return cli_error(cmd, "%s", err.msg);
@@ -162,5 +181,8 @@ int cmd_quantize(int argc, char **argv)
     if (o.method == Q35_METHOD_MIXED) print_mixed(&rep);
     printf("  quantization   %.2f s\n", rep.quant_seconds);
     printf("  time           %.2f s\n", rep.seconds);
+    printf("  read           %.3f GB of tensors, %.3f GB/s over the whole run\n", in_bytes / 1e9,
+           rep.seconds > 0 ? in_bytes / 1e9 / rep.seconds : 0.0);
+    printf("  peak RSS       %.1f MiB\n", (double)q35_peak_rss() / (1024.0 * 1024.0));
     return 0;
 }

@@ -26,7 +26,8 @@
 static const char USAGE[] =
     "usage: q35 run [--model PATH] [--prompt TEXT] [--steps N] [--temperature T] [--top-p P] [--seed S]\n"
     "               [--device cpu] [--backend cpu|ref] [--threads N] [--tokenizer FILE]\n\n"
-    "Generates text from a LLaMA model in GGUF or llama2.c format and prints it (prompt included).\n"
+    "Generates text from a LLaMA model (GGUF, llama2.c, or a Hugging Face directory of config.json and\n"
+    "safetensors) and prints it (prompt included).\n"
     "Without --model it runs the embedded synthetic model.";
 
 typedef struct run_opts {
@@ -150,8 +151,11 @@ int cmd_run(int argc, char **argv)
     const char *cmd = argv[0];
     run_opts o = {.device = "cpu", .backend = "cpu", .steps = 256, .temperature = 1.0f, .top_p = 0.9f};
     const cli_opt opts[] = {
-        {"--model", CLI_STR, &o.model, "PATH", "model file: GGUF or llama2.c (default: the embedded synthetic model)"},
-        {"--tokenizer", CLI_STR, &o.tokenizer, "FILE", "llama2.c tokenizer.bin (llama2.c models only)"},
+        {"--model", CLI_STR, &o.model, "PATH",
+         "model: GGUF, llama2.c or a Hugging Face directory (default: the embedded synthetic model)"},
+        {"--tokenizer", CLI_STR, &o.tokenizer, "FILE",
+         "llama2.c tokenizer.bin or SentencePiece tokenizer.model (known by its .model name or protobuf content) "
+         "for llama2.c models; for an HF directory, a GGUF or tokenizer file instead of its own"},
         {"--prompt", CLI_STR, &o.prompt, "TEXT", "prompt text (default: empty, BOS only)"},
         {"--steps", CLI_INT, &o.steps, "N", "positions to run, BOS and prompt included (default 256; 0 = context)"},
         {"--temperature", CLI_FLOAT, &o.temperature, "T", "sampling temperature, 0 = greedy (default 1.0)"},

@@ -157,7 +157,7 @@ int cmd_study(int argc, char **argv)
     const cli_opt opts[] = {
         {"--model", CLI_STR, &model, "PATH", "model: GGUF or llama2.c .bin"},
         {"--json", CLI_STR, &json, "PATH", "also write the results as JSON"},
-        {"--tokenizer", CLI_STR, &tokenizer, "FILE", "tokenizer.bin for a llama2.c model"},
+        {"--tokenizer", CLI_STR, &tokenizer, "FILE", "tokenizer.bin or SentencePiece .model for a llama2.c model"},
         {"--threads", CLI_INT, &threads, "N", "threads (default: all cores)"},
     };
     int rc = cli_parse(argc, argv, USAGE, opts, (int)(sizeof opts / sizeof opts[0]));
@@ -190,9 +190,13 @@ int cmd_study(int argc, char **argv)
         for (int i = 0; i < ck.n_tensors && !rc; i++) {
             const q35_tensor *t = &ck.tensors[i];
             if (q35_tensor_role(t->name) != 1 || t->n_dims != 2) continue;
+            void *own = NULL;
+            q35_tensor view = *t; /* its bytes in GGUF layout (HF q/k rows are reordered) */
             if (!q35_type_by_id(t->type)) rc = cli_error(cmd, "%s: tensor '%s' has unknown type %u", model, t->name, t->type);
-            else if (study_tensor(s, ti, qz, t, kind_of(s, t->name), threads))
+            else if (!(view.data = q35_tensor_data(t, &own, &err))) rc = cli_error(cmd, "%s: %s", model, err.msg);
+            else if (study_tensor(s, ti, qz, &view, kind_of(s, t->name), threads))
                 rc = cli_error(cmd, "out of memory studying tensor '%s'", t->name);
+            free(own);
             if (ti == 0) n_mats++;
         }
         s->seconds[ti] = q35_now() - t0;

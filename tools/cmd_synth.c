@@ -5,8 +5,8 @@
 #include "q35/synth.h"
 
 static const char USAGE[] =
-    "usage: q35 synth [--output PATH] [--dim N] [--layers N] [--heads N] [--kv-heads N] [--hidden N] [--ctx N] [--seed S]\n\n"
-    "Writes a small synthetic LLaMA GGUF: deterministic random F32 weights and a byte-level\n"
+    "usage: q35 synth [--output PATH] [--dim N] [--layers N] [--heads N] [--kv-heads N] [--hidden N] [--ctx N] [--seed S] [--f16]\n\n"
+    "Writes a small synthetic LLaMA GGUF: deterministic random F32 (or F16) weights and a byte-level\n"
     "SentencePiece vocabulary. The same options and seed always give the same file.";
 
 int cmd_synth(int argc, char **argv)
@@ -23,6 +23,7 @@ int cmd_synth(int argc, char **argv)
         {"--kv-heads", CLI_INT, &o.n_kv_heads, "N", "key/value heads (default 2)"},
         {"--ctx", CLI_INT, &o.ctx_len, "N", "context length (default 256)"},
         {"--seed", CLI_U64, &o.seed, "S", "weight seed (default 1)"},
+        {"--f16", CLI_FLAG, &o.f16, NULL, "store the matrices in F16 (norms stay F32)"},
     };
     int rc = cli_parse(argc, argv, USAGE, opts, (int)(sizeof opts / sizeof opts[0]));
     if (rc) return rc == 1 ? 0 : 2;

@@ -13,6 +13,8 @@ static const cli_cmd commands[] = {
     {"bench", "benchmarks: CPU matvec (bench matvec), GPU GEMM (bench gemm)", cmd_bench},
     {"study", "compare the 3.5-bit code candidates on a model's weights", cmd_study},
     {"report", "plot PPL increase against bits/weight from perplexity JSON results (PNG)", cmd_report},
+    {"tokenize", "print the token ids of a text (tokenizer.json, tokenizer.model or a model's)", cmd_tokenize},
+    {"export-hf", "write a model as a Hugging Face directory (safetensors + config.json)", cmd_export_hf},
 };
 #define N_COMMANDS ((int)(sizeof commands / sizeof commands[0]))
 

@@ -32,6 +32,9 @@ typedef struct q35_map {
 
 int q35_map_open(const char *path, q35_map *out, q35_err *err);
 void q35_map_close(q35_map *m);
+/* Lets the kernel drop the pages of [p, p + n) from a read-only file mapping (what a
+ * streaming pass has finished with), so they leave this process's RSS. */
+void q35_release_pages(const void *p, size_t n);
 
 /* Output that appears only when complete: writes go to "PATH.tmp.XXXXXX" beside PATH,
  * and q35_out_commit() flushes, fsyncs and renames it over PATH. q35_out_abort()

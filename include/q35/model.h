@@ -43,6 +43,10 @@ typedef struct q35_model {
     int tied_output;
     q35_layer *layers;
     float *owned;             /* norm vectors converted to f32 when stored otherwise */
+    const float *rope_freqs;  /* rope_dim / 2 frequency divisors (LLaMA-3.1 scaling), or NULL */
+    void **conv;              /* matrices the checkpoint stores in another row order
+                               * (q35_tensor_data), converted copies owned by the model */
+    int n_conv;
 } q35_model;
 
 int q35_model_load(const q35_ckpt *c, q35_model *m, q35_err *err);

@@ -1,6 +1,6 @@
 /* q35/synth.h: a small synthetic LLaMA written as GGUF, the model the quick start and
  * the tests can use when no real checkpoint is at hand. The weights are deterministic
- * pseudo-random F32 (normal, sd 0.02, for matrices; 1.0 for norms), and the vocabulary
+ * pseudo-random F32 or F16 (normal, sd 0.02, for matrices; 1.0 for norms), and the vocabulary
  * is a byte-level SentencePiece one (<unk>, <s>, </s>, the 256 byte tokens, printable
  * ASCII, U+2581, then common English pieces with positive scores so BPE has merges to do). */
 #ifndef Q35_SYNTH_H
@@ -18,6 +18,7 @@ extern "C" {
 typedef struct q35_synth_opts {
     int dim, hidden_dim, n_layers, n_heads, n_kv_heads, ctx_len;
     uint64_t seed;
+    int f16; /* matrices in F16 (norms stay F32): half the size, like most checkpoints */
 } q35_synth_opts;
 
 /* dim 64, hidden 176, 2 layers, 4 heads, 2 kv heads, ctx 256, seed 1. */

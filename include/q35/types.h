@@ -60,6 +60,9 @@ uint64_t q35_type_tensor_bytes(const q35_type_traits *t, int n_dims, const int64
 
 /* The default 3.5-bit type, chosen by the study in docs/FORMAT.md. */
 uint32_t q35_default_type(void);
+/* 1 for the plain float types (f32, f16, bf16: one weight per block, no grid), which
+ * q35 quantize can write as a pass-through. */
+int q35_type_is_float(const q35_type_traits *t);
 
 #ifdef __cplusplus
 }

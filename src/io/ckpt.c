@@ -4,12 +4,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include "ckpt_internal.h"
+#include "q35/hf.h"
 #include "q35/types.h"
+
+/* 1 when path names a Hugging Face checkpoint: a directory, or one of its JSON or
+ * safetensors files. */
+static int is_hf(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return 1;
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strlen(base);
+    return !strcmp(base, "config.json") || !strcmp(base, "model.safetensors.index.json") ||
+           (n > 12 && !strcmp(base + n - 12, ".safetensors"));
+}
 
 int q35_ckpt_open(const char *path, const char *tokenizer_path, q35_ckpt *out, q35_err *err)
 {
     memset(out, 0, sizeof *out);
+    if (is_hf(path)) return q35_ckpt_from_hf(path, tokenizer_path, out, err);
     q35_map m;
     if (q35_map_open(path, &m, err)) return -1;
     int is_gguf = m.size >= 4 && !memcmp(m.data, "GGUF", 4);
@@ -27,6 +44,8 @@ void q35_ckpt_close(q35_ckpt *c)
         free(c->gguf);
     }
     q35_map_close(&c->map);
+    for (int i = 0; i < c->n_maps; i++) q35_map_close(&c->maps[i]);
+    free(c->maps);
     q35_arena_free(c->owned);
     free(c->path);
     memset(c, 0, sizeof *c);
@@ -37,6 +56,31 @@ const q35_tensor *q35_ckpt_find(const q35_ckpt *c, const char *name)
     for (int i = 0; i < c->n_tensors; i++)
         if (!strcmp(c->tensors[i].name, name)) return &c->tensors[i];
     return NULL;
+}
+
+const void *q35_tensor_data(const q35_tensor *t, void **owned, q35_err *err)
+{
+    *owned = NULL;
+    if (t->data) return t->data;
+    const q35_type_traits *tr = q35_type_by_id(t->type);
+    const int64_t hd = t->src_head_dim, rows = t->ne[1] * t->ne[2] * t->ne[3];
+    if (!t->src || hd <= 0 || !tr) {
+        q35_fail(err, "tensor '%s' has no data", t->name);
+        return NULL;
+    }
+    const size_t rb = tr->row_bytes(t->ne[0]);
+    size_t need;
+    if (hd % 2 || rows % hd || q35_mul_size(rb, (size_t)rows, &need) || need != t->nbytes) {
+        q35_fail(err, "tensor '%s': %lld rows of %zu bytes do not form heads of %lld rows", t->name, (long long)rows,
+                 rb, (long long)hd);
+        return NULL;
+    }
+    uint8_t *buf = q35_malloc(need ? need : 1, err);
+    if (!buf) return NULL;
+    const uint8_t *src = t->src;
+    for (int64_t r = 0; r < rows; r++) memcpy(buf + (size_t)r * rb, src + (size_t)q35_hf_qk_row(r, hd) * rb, rb);
+    *owned = buf;
+    return buf;
 }
 
 int q35_ckpt_reserve(q35_ckpt *c, int n, q35_err *err)

@@ -134,16 +134,23 @@ static int push_role(q35_ckpt *c, const l2c_header *h, int role, int layer, cons
     return q35_ckpt_push(c, name, Q35_TYPE_F32, ne[1] ? 2 : 1, ne, data, nbytes, err);
 }
 
-/* tokenizer.bin beside the model, as llama2.c's run looks for it in its directory. */
+/* The tokenizer beside the model: tokenizer.bin, as llama2.c's run looks for it in its
+ * directory, else a SentencePiece tokenizer.model. NULL (and no error) if neither. */
 static char *default_tokenizer(const char *path, q35_err *err)
 {
+    static const char *const names[] = {"tokenizer.bin", "tokenizer.model"};
     const char *slash = strrchr(path, '/');
     size_t dir = slash ? (size_t)(slash - path + 1) : 0;
-    char *p = q35_malloc(dir + sizeof "tokenizer.bin", err);
-    if (!p) return NULL;
-    memcpy(p, path, dir);
-    memcpy(p + dir, "tokenizer.bin", sizeof "tokenizer.bin");
-    return p;
+    for (int i = 0; i < 2; i++) {
+        size_t len = strlen(names[i]);
+        char *p = q35_malloc(dir + len + 1, err);
+        if (!p) return NULL;
+        memcpy(p, path, dir);
+        memcpy(p + dir, names[i], len + 1);
+        if (access(p, R_OK) == 0) return p;
+        free(p);
+    }
+    return NULL;
 }
 
 int q35_ckpt_from_llama2c(const char *path, const char *tokenizer_path, q35_ckpt *out, q35_err *err)
@@ -162,14 +169,16 @@ int q35_ckpt_from_llama2c(const char *path, const char *tokenizer_path, q35_ckpt
     p->vocab_size = h.vocab, p->ctx_len = h.seq, p->norm_eps = 1e-5f, p->rope_base = 10000.0f;
 
     if (!tokenizer_path) {
-        if (!(tok_default = default_tokenizer(path, err))) goto fail;
-        if (access(tok_default, R_OK) != 0) {
-            q35_fail(err, "%s: a llama2.c model needs its tokenizer.bin (none given, none at %s)", path, tok_default);
+        if (!(tok_default = default_tokenizer(path, err))) {
+            const char *slash = strrchr(path, '/');
+            q35_fail(err, "%s: a llama2.c model needs a tokenizer (none given; no tokenizer.bin or tokenizer.model "
+                          "in %.*s)", path, slash ? (int)(slash - path + 1) : 2, slash ? path : "./");
             goto fail;
         }
         tokenizer_path = tok_default;
     }
-    if (q35_vocab_from_llama2c(tokenizer_path, h.vocab, &out->vocab, err)) goto fail;
+    /* llama2.c's tokenizer.bin or a SentencePiece tokenizer.model */
+    if (q35_vocab_from_file(tokenizer_path, h.vocab, &out->vocab, err)) goto fail;
 
     /* Walk the file in storage order, remembering where each stack starts. */
     const uint8_t *start[T_COUNT] = {0};

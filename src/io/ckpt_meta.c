@@ -6,6 +6,7 @@
 
 #include "ckpt_internal.h"
 #include "gguf_internal.h"
+#include "vocab_internal.h"
 
 static int copy_from_gguf(const q35_gguf *g, q35_gguf_writer *w, q35_err *err)
 {
@@ -43,19 +44,9 @@ static int build(const q35_ckpt *c, q35_gguf_writer *w, q35_err *err)
         q35_gguf_set_u32(w, "llama.rope.dimension_count", (uint32_t)p->rope_dim, err) ||
         q35_gguf_set_f32(w, "llama.attention.layer_norm_rms_epsilon", p->norm_eps, err) ||
         q35_gguf_set_f32(w, "llama.rope.freq_base", p->rope_base, err) ||
-        q35_gguf_set_u32(w, "llama.vocab_size", (uint32_t)v->n, err) ||
-        q35_gguf_set_str(w, "tokenizer.ggml.model", "llama", err) ||
-        q35_gguf_set_arr_str(w, "tokenizer.ggml.tokens", (const char *const *)v->pieces, (uint64_t)v->n, err) ||
-        q35_gguf_set_arr_num(w, "tokenizer.ggml.scores", Q35_GGUF_FLOAT32, v->scores, (uint64_t)v->n, err) ||
-        q35_gguf_set_arr_num(w, "tokenizer.ggml.token_type", Q35_GGUF_INT32, v->types, (uint64_t)v->n, err))
+        q35_gguf_set_u32(w, "llama.vocab_size", (uint32_t)v->n, err))
         return -1;
-    if ((v->bos >= 0 && q35_gguf_set_u32(w, "tokenizer.ggml.bos_token_id", (uint32_t)v->bos, err)) ||
-        (v->eos >= 0 && q35_gguf_set_u32(w, "tokenizer.ggml.eos_token_id", (uint32_t)v->eos, err)) ||
-        (v->unk >= 0 && q35_gguf_set_u32(w, "tokenizer.ggml.unknown_token_id", (uint32_t)v->unk, err)) ||
-        q35_gguf_set_bool(w, "tokenizer.ggml.add_bos_token", v->add_bos, err) ||
-        q35_gguf_set_bool(w, "tokenizer.ggml.add_space_prefix", v->add_space_prefix, err))
-        return -1;
-    return 0;
+    return q35_vocab_write_gguf(v, c->path, w, err);
 }
 
 int q35_ckpt_write_metadata(const q35_ckpt *c, q35_gguf_writer *w, q35_err *err)

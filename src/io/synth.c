@@ -38,6 +38,17 @@ static void fill(float *w, int64_t n, int is_norm, uint64_t *s)
     }
 }
 
+/* F16 in place (element i moves from byte 4i to 2i, so a forward pass never overwrites
+ * what it has yet to read); the weights are drawn as F32 first so that a seed gives the
+ * same values either way. */
+static const void *narrow(float *w, int64_t n, int f16)
+{
+    if (!f16) return w;
+    uint16_t *h = (uint16_t *)(void *)w;
+    for (int64_t i = 0; i < n; i++) h[i] = q35_f32_to_f16(w[i]);
+    return w;
+}
+
 static int check_opts(const char *path, const q35_synth_opts *o, q35_err *err)
 {
     if (o->dim < 2 || o->dim > 8192 || o->hidden_dim < 1 || o->hidden_dim > 32768 || o->n_layers < 1 ||
@@ -80,36 +91,41 @@ int q35_synth_write(const char *path, const q35_synth_opts *o, q35_err *err)
     };
     const int64_t size[4] = {dim, kv, hid, voc};
     int64_t e_embd[2] = {dim, voc}, e_norm[1] = {dim};
+    const uint32_t mt = o->f16 ? Q35_TYPE_F16 : Q35_TYPE_F32;
+    const size_t mw = o->f16 ? 2 : 4;
     int64_t widest = voc > hid ? voc : hid;
     if (dim > widest) widest = dim;
     size_t largest = (size_t)(dim * widest * 4);
-    if (q35_gguf_add_tensor(w, "token_embd.weight", Q35_TYPE_F32, 2, e_embd, err) < 0 ||
+    if (q35_gguf_add_tensor(w, "token_embd.weight", mt, 2, e_embd, err) < 0 ||
         q35_gguf_add_tensor(w, "output_norm.weight", Q35_TYPE_F32, 1, e_norm, err) < 0 ||
-        q35_gguf_add_tensor(w, "output.weight", Q35_TYPE_F32, 2, e_embd, err) < 0)
+        q35_gguf_add_tensor(w, "output.weight", mt, 2, e_embd, err) < 0)
         goto done;
     for (int l = 0; l < p->n_layers; l++)
         for (size_t r = 0; r < sizeof roles / sizeof *roles; r++) {
             char name[64];
             snprintf(name, sizeof name, "blk.%d.%s.weight", l, roles[r].name);
             int64_t ne[2] = {size[roles[r].ne0], roles[r].ne1 >= 0 ? size[roles[r].ne1] : 1};
-            if (q35_gguf_add_tensor(w, name, Q35_TYPE_F32, roles[r].ne1 >= 0 ? 2 : 1, ne, err) < 0) goto done;
+            if (q35_gguf_add_tensor(w, name, roles[r].ne1 >= 0 ? mt : Q35_TYPE_F32, roles[r].ne1 >= 0 ? 2 : 1, ne,
+                                    err) < 0)
+                goto done;
         }
     if (!(buf = q35_malloc(largest, err)) || q35_gguf_write_begin(w, path, err)) goto done;
 
     uint64_t s = o->seed;
     int64_t n_mat = dim * voc;
     fill(buf, n_mat, 0, &s);
-    if (q35_gguf_write_tensor(w, buf, (size_t)n_mat * 4, err)) goto done;
+    if (q35_gguf_write_tensor(w, narrow(buf, n_mat, o->f16), (size_t)n_mat * mw, err)) goto done;
     fill(buf, dim, 1, &s);
     if (q35_gguf_write_tensor(w, buf, (size_t)dim * 4, err)) goto done;
     fill(buf, n_mat, 0, &s);
-    if (q35_gguf_write_tensor(w, buf, (size_t)n_mat * 4, err)) goto done;
+    if (q35_gguf_write_tensor(w, narrow(buf, n_mat, o->f16), (size_t)n_mat * mw, err)) goto done;
     for (int l = 0; l < p->n_layers; l++)
         for (size_t r = 0; r < sizeof roles / sizeof *roles; r++) {
             int is_norm = roles[r].ne1 < 0;
             int64_t n = size[roles[r].ne0] * (is_norm ? 1 : size[roles[r].ne1]);
             fill(buf, n, is_norm, &s);
-            if (q35_gguf_write_tensor(w, buf, (size_t)n * 4, err)) goto done;
+            const int half = o->f16 && !is_norm;
+            if (q35_gguf_write_tensor(w, narrow(buf, n, half), (size_t)n * (half ? 2 : 4), err)) goto done;
         }
     rc = q35_gguf_write_end(w, err);
 done:

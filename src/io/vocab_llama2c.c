@@ -17,6 +17,13 @@ void q35_vocab_free(q35_vocab *v)
     free(v->pieces);
     free(v->scores);
     free(v->types);
+    if (v->merges)
+        for (int i = 0; i < v->n_merges; i++) free(v->merges[i]);
+    free(v->merges);
+    if (v->pre_regex)
+        for (int i = 0; i < v->n_pre_regex; i++) free(v->pre_regex[i]);
+    free(v->pre_regex);
+    free(v->pre);
     memset(v, 0, sizeof *v);
 }
 

@@ -174,7 +174,7 @@ const float *q35_forward(const q35_model *m, const q35_backend *be, q35_state *s
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
     for (int t = 0; t < n; t++) {
         embed(&m->tok_embd, tokens[t], ROW(s->x, t, dim));
-        q35_rope_angles(ROW(s->rope, t, rd), rd, pos0 + t, p->rope_base);
+        q35_rope_angles(ROW(s->rope, t, rd), rd, pos0 + t, p->rope_base, m->rope_freqs);
     }
 
     for (int l = 0; l < p->n_layers; l++) {

@@ -41,19 +41,47 @@ static const q35_type_traits *traits_of(const q35_ckpt *c, const q35_tensor *t, 
     return tr;
 }
 
-/* A weight matrix of `rows` rows of `cols` weights (GGUF shape cols x rows). */
-static int bind_matrix(const q35_ckpt *c, const char *name, int64_t rows, int64_t cols, q35_matrix *out,
-                       q35_err *err)
+/* A weight matrix of `rows` rows of `cols` weights (GGUF shape cols x rows). A matrix
+ * the checkpoint stores in another row order is converted once into m->conv. */
+static int bind_matrix(q35_model *m, const q35_ckpt *c, const char *name, int64_t rows, int64_t cols,
+                       q35_matrix *out, q35_err *err)
 {
     const q35_tensor *t = require(c, name, err);
     if (!t || check_shape(c, t, cols, rows, err)) return -1;
     const q35_type_traits *tr = traits_of(c, t, err);
     if (!tr) return -1;
     size_t rb = tr->row_bytes(cols), need;
-    if (q35_mul_size(rb, (size_t)rows, &need) || t->nbytes < need || !t->data)
+    if (q35_mul_size(rb, (size_t)rows, &need) || t->nbytes < need || (!t->data && !t->src))
         return q35_fail(err, "%s: tensor '%s' holds %zu bytes, expected %zu", c->path, name, t->nbytes, need);
+    const void *data = t->data;
+    if (!data) {
+        void *own;
+        if (!(data = q35_tensor_data(t, &own, err))) return -1;
+        m->conv[m->n_conv++] = own;
+    }
     *out = (q35_matrix){.name = t->name, .traits = tr, .rows = rows, .cols = cols, .row_bytes = rb,
-                        .data = t->data};
+                        .data = data};
+    return 0;
+}
+
+/* LLaMA-3.1's RoPE frequency divisors, when the checkpoint has them (rope_freqs.weight,
+ * as llama.cpp writes it): rope_dim / 2 positive floats into dst. */
+static int bind_rope_freqs(const q35_ckpt *c, int rope_dim, float *dst, int *found, q35_err *err)
+{
+    const q35_tensor *t = q35_ckpt_find(c, "rope_freqs.weight");
+    *found = t != NULL;
+    if (!t) return 0;
+    if (check_shape(c, t, rope_dim / 2, 1, err)) return -1;
+    const q35_type_traits *tr = traits_of(c, t, err);
+    if (!tr) return -1;
+    if (!t->data || t->nbytes < tr->row_bytes(rope_dim / 2))
+        return q35_fail(err, "%s: tensor '%s' holds %zu bytes, expected %zu", c->path, t->name, t->nbytes,
+                        tr->row_bytes(rope_dim / 2));
+    tr->to_float(t->data, rope_dim / 2, dst);
+    for (int i = 0; i < rope_dim / 2; i++)
+        if (!(dst[i] > 0 && dst[i] < 1e30f))
+            return q35_fail(err, "%s: tensor '%s' entry %d is %g, not a positive divisor", c->path, t->name, i,
+                            (double)dst[i]);
     return 0;
 }
 
@@ -101,14 +129,19 @@ int q35_model_load(const q35_ckpt *c, q35_model *m, q35_err *err)
     m->ckpt = c;
     const int64_t dim = p->dim, hidden = p->hidden_dim, kv_dim = (int64_t)p->n_kv_heads * p->head_dim;
 
+    /* the norms, then rope_dim / 2 RoPE divisors */
     size_t n_norm = (size_t)(2 * p->n_layers + 1) * (size_t)dim;
     m->layers = q35_calloc((size_t)p->n_layers, sizeof *m->layers, err);
-    m->owned = q35_malloc(n_norm * sizeof(float), err);
-    if (!m->layers || !m->owned) goto fail;
+    m->owned = m->layers ? q35_malloc((n_norm + (size_t)p->rope_dim / 2) * sizeof(float), err) : NULL;
+    m->conv = m->owned ? q35_calloc((size_t)p->n_layers * 7 + 2, sizeof *m->conv, err) : NULL;
+    if (!m->conv) goto fail;
+    int has_freqs;
+    if (bind_rope_freqs(c, p->rope_dim, m->owned + n_norm, &has_freqs, err)) goto fail;
+    if (has_freqs) m->rope_freqs = m->owned + n_norm;
 
-    if (bind_matrix(c, "token_embd.weight", p->vocab_size, dim, &m->tok_embd, err)) goto fail;
+    if (bind_matrix(m, c, "token_embd.weight", p->vocab_size, dim, &m->tok_embd, err)) goto fail;
     if (q35_ckpt_find(c, "output.weight")) {
-        if (bind_matrix(c, "output.weight", p->vocab_size, dim, &m->output, err)) goto fail;
+        if (bind_matrix(m, c, "output.weight", p->vocab_size, dim, &m->output, err)) goto fail;
     } else {
         m->output = m->tok_embd;
         m->tied_output = 1;
@@ -128,13 +161,13 @@ int q35_model_load(const q35_ckpt *c, q35_model *m, q35_err *err)
         if (bind_norm(c, NAME("ffn_norm"), p->dim, norm, err)) goto fail;
         L->ffn_norm = norm;
         norm += dim;
-        if (bind_matrix(c, NAME("attn_q"), dim, dim, &L->wq, err) ||
-            bind_matrix(c, NAME("attn_k"), kv_dim, dim, &L->wk, err) ||
-            bind_matrix(c, NAME("attn_v"), kv_dim, dim, &L->wv, err) ||
-            bind_matrix(c, NAME("attn_output"), dim, dim, &L->wo, err) ||
-            bind_matrix(c, NAME("ffn_gate"), hidden, dim, &L->w_gate, err) ||
-            bind_matrix(c, NAME("ffn_up"), hidden, dim, &L->w_up, err) ||
-            bind_matrix(c, NAME("ffn_down"), dim, hidden, &L->w_down, err))
+        if (bind_matrix(m, c, NAME("attn_q"), dim, dim, &L->wq, err) ||
+            bind_matrix(m, c, NAME("attn_k"), kv_dim, dim, &L->wk, err) ||
+            bind_matrix(m, c, NAME("attn_v"), kv_dim, dim, &L->wv, err) ||
+            bind_matrix(m, c, NAME("attn_output"), dim, dim, &L->wo, err) ||
+            bind_matrix(m, c, NAME("ffn_gate"), hidden, dim, &L->w_gate, err) ||
+            bind_matrix(m, c, NAME("ffn_up"), hidden, dim, &L->w_up, err) ||
+            bind_matrix(m, c, NAME("ffn_down"), dim, hidden, &L->w_down, err))
             goto fail;
 #undef NAME
     }
@@ -149,5 +182,7 @@ void q35_model_free(q35_model *m)
     if (!m) return;
     free(m->layers);
     free(m->owned);
+    for (int i = 0; i < m->n_conv; i++) free(m->conv[i]);
+    free(m->conv);
     memset(m, 0, sizeof *m);
 }

@@ -37,10 +37,11 @@ static void rotate(float *v, float c, float s)
 }
 
 /* The same angle expression as q35_rope, so a table gives identical rotations. */
-void q35_rope_angles(float *cs, int rope_dim, int pos, float base)
+void q35_rope_angles(float *cs, int rope_dim, int pos, float base, const float *freq_div)
 {
     for (int i = 0; i < rope_dim; i += 2) {
         float freq = 1.0f / powf(base, (float)i / (float)rope_dim);
+        if (freq_div) freq /= freq_div[i / 2];
         float angle = (float)pos * freq;
         cs[i] = cosf(angle);
         cs[i + 1] = sinf(angle);

@@ -12,8 +12,9 @@ void q35_softmax(float *x, int n);
 void q35_rope(float *q, int n_q, float *k, int n_k, int head_dim, int rope_dim, int pos, float base);
 /* q35_rope in two steps, for a batch: the cos and sin of each pair's angle at pos, once
  * per position (cs[i], cs[i + 1] for the pair (i, i + 1)); then the rotation of n_heads
- * heads by them. Same values as q35_rope. */
-void q35_rope_angles(float *cs, int rope_dim, int pos, float base);
+ * heads by them. Same values as q35_rope when freq_div is NULL; otherwise pair i's
+ * frequency is divided by freq_div[i / 2] (LLaMA-3.1's scaling, q35_model.rope_freqs). */
+void q35_rope_angles(float *cs, int rope_dim, int pos, float base, const float *freq_div);
 void q35_rope_apply(float *v, int n_heads, int head_dim, int rope_dim, const float *cs);
 /* gate = silu(gate) * up. */
 void q35_swiglu(float *gate, const float *up, int n);

@@ -190,8 +190,15 @@ int q35_mixed_plan_measure(q35_mixed_plan *p, const q35_ckpt *in, q35_qctx *c, q
     if (!c->o->progress) c->prog->enabled = 0;
     uint64_t rows_done = 0, spill_at = 0;
     for (int i = 0, j = 0; i < in->n_tensors; i++) {
-        const q35_tensor *t = &in->tensors[i];
         if (!p->is_cand[i]) continue;
+        /* the tensor's bytes in GGUF layout: converted once here when stored otherwise */
+        void *own = NULL;
+        q35_tensor view = in->tensors[i];
+        if (!(view.data = q35_tensor_data(&in->tensors[i], &own, err))) {
+            q35_quant_err_prefix(err, in->path);
+            goto done;
+        }
+        const q35_tensor *t = &view;
         const q35_hessian *h = q35_qctx_site(c, t);
         for (int k = 0; k < nk; k++, rows_done += (uint64_t)q35_tensor_rows(t)) {
             const size_t x = (size_t)j * (size_t)nk + (size_t)k;
@@ -204,17 +211,24 @@ int q35_mixed_plan_measure(q35_mixed_plan *p, const q35_ckpt *in, q35_qctx *c, q
                 continue;
             }
             uint8_t *buf = q35_malloc(nb, err);
-            if (!buf) goto done;
+            if (!buf) {
+                free(own);
+                goto done;
+            }
             int r = q35_qctx_quantize(c, t, cand[k], buf, rows_done, err);
             if (!r && q35_mixed_error_proxy(t, cand[k], buf, h, c->o->n_threads, &e[x], err))
                 r = q35_quant_err_prefix(err, c->out_path);
             if (!r && fwrite(buf, 1, nb, p->spill) != nb)
                 r = q35_fail(err, "%s: cannot write the scratch file beside the output (disk full?)", c->out_path);
             free(buf);
-            if (r) goto done;
+            if (r) {
+                free(own);
+                goto done;
+            }
             off[x] = spill_at;
             spill_at += nb;
         }
+        free(own);
         j++;
     }
     q35_progress_end(c->prog);

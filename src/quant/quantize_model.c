@@ -223,16 +223,25 @@ int q35_quantize_ckpt(const q35_ckpt *in, const char *out_path, const q35_quant_
                       q35_err *err)
 {
     q35_quant_opts resolved = *opts;
+    const q35_type_traits *tq = q35_type_by_id(resolved.type);
+    /* a float type for the block matrices is a pass-through (no quantization): the
+     * embedding follows it unless given */
+    const int passthrough = tq && q35_type_is_float(tq);
     if (resolved.embd_type == Q35_EMBD_AUTO)
-        resolved.embd_type = q35_ckpt_find(in, "output.weight") ? Q35_TYPE_Q45_CB : resolved.output_type;
+        resolved.embd_type = passthrough                           ? tq->id
+                             : q35_ckpt_find(in, "output.weight") ? Q35_TYPE_Q45_CB
+                                                                  : resolved.output_type;
     const q35_quant_opts *o = &resolved;
     double t0 = q35_now();
     q35_quant_report r;
     memset(&r, 0, sizeof r);
     q35_progress prog;
     memset(&prog, 0, sizeof prog);
-    const q35_type_traits *tq = q35_type_by_id(o->type);
-    if (!tq || !tq->is_q35) return q35_fail(err, "%s: type %u is not a 3.5-bit type", out_path, o->type);
+    if (!tq || !(tq->is_q35 || passthrough))
+        return q35_fail(err, "%s: type %u is neither a 3.5-bit type nor f32/f16/bf16", out_path, o->type);
+    if (passthrough && o->method != Q35_METHOD_RTN)
+        return q35_fail(err, "%s: type %s is a pass-through, method %s does not apply", out_path, tq->name,
+                        q35_quant_method_name(o->method) ? q35_quant_method_name(o->method) : "?");
     if (!q35_type_by_id(o->embd_type) || !q35_type_by_id(o->output_type))
         return q35_fail(err, "%s: unknown embedding or output type", out_path);
     const char *mname = q35_quant_method_name(o->method);
@@ -285,17 +294,36 @@ int q35_quantize_ckpt(const q35_ckpt *in, const char *out_path, const q35_quant_
         size_t nb;
         if (q35_tensor_nbytes(dt->id, t->n_dims, t->ne, &nb, err)) goto fail;
         const uint64_t nw = (uint64_t)t->ne[0] * (uint64_t)q35_tensor_rows(t);
+        const int from_plan = mixed && plan.offset[i] != UINT64_MAX;
+        /* the source bytes in GGUF layout; a tensor stored in another row order (HF q/k)
+         * is converted here, one at a time */
+        void *conv = NULL;
+        q35_tensor view = *t;
+        if (!from_plan && !(view.data = q35_tensor_data(t, &conv, err))) {
+            q35_quant_err_prefix(err, in->path);
+            goto fail;
+        }
         if (st == dt) { /* already in its target type: copy, no second rounding */
-            if (q35_gguf_write_tensor(w, t->data, nb, err)) goto fail;
+            int rc = q35_gguf_write_tensor(w, view.data, nb, err);
+            free(conv);
+            if (rc) goto fail;
         } else {
             uint8_t *buf = q35_malloc(nb ? nb : 1, err);
-            if (!buf) goto fail;
-            int rc = mixed && plan.offset[i] != UINT64_MAX ? q35_mixed_plan_read(&plan, i, buf, nb, out_path, err)
-                                                           : q35_qctx_quantize(&qc, t, dt, buf, rows_done, err);
+            if (!buf) {
+                free(conv);
+                goto fail;
+            }
+            int rc = from_plan ? q35_mixed_plan_read(&plan, i, buf, nb, out_path, err)
+                               : q35_qctx_quantize(&qc, &view, dt, buf, rows_done, err);
+            free(conv);
             if (!rc) rc = q35_gguf_write_tensor(w, buf, nb, err);
             free(buf);
             if (rc) goto fail;
         }
+        size_t src_bytes;
+        const void *src_map = t->data ? t->data : t->src; /* HF q/k: read through src */
+        if (src_map && !q35_tensor_nbytes(t->type, t->n_dims, t->ne, &src_bytes, NULL))
+            q35_release_pages(src_map, src_bytes); /* streaming: RSS stays near one tensor */
         rows_done += (uint64_t)q35_tensor_rows(t);
         q35_progress_update(&prog, rows_done);
         r.n_tensors++;

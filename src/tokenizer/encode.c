@@ -149,8 +149,8 @@ static void emit_symbol(const q35_tokenizer *t, const char *p, uint32_t n, int32
     }
 }
 
-int q35_tokenize(const q35_tokenizer *t, const char *text, size_t len, int add_bos,
-                 int32_t **out, size_t *n_out, q35_err *err)
+int q35_spm_tokenize(const q35_tokenizer *t, const char *text, size_t len, int add_bos,
+                     int32_t **out, size_t *n_out, q35_err *err)
 {
     *out = NULL;
     *n_out = 0;

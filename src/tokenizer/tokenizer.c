@@ -88,19 +88,12 @@ static int build_inner(q35_tokenizer *t, q35_err *err)
     return 0;
 }
 
-q35_tokenizer *q35_tokenizer_new(const q35_vocab *vocab, q35_err *err)
+static int spm_init(q35_tokenizer *t, q35_err *err)
 {
-    if (!vocab || vocab->n <= 0 || !vocab->pieces) {
-        q35_fail(err, "tokenizer: empty vocabulary");
-        return NULL;
-    }
-    q35_tokenizer *t = q35_calloc(1, sizeof *t, err);
-    if (!t) return NULL;
-    t->vocab = vocab;
-    t->bos = vocab->bos < vocab->n ? vocab->bos : -1;
-    t->unk = vocab->unk < vocab->n ? vocab->unk : -1;
+    const q35_vocab *vocab = t->vocab;
+    t->llama2c_print = 1;
     for (int b = 0; b < 256; b++) t->byte_id[b] = -1;
-    if (q35_piece_map_init(&t->merge, (size_t)vocab->n, err)) goto fail;
+    if (q35_piece_map_init(&t->merge, (size_t)vocab->n, err)) return -1;
     for (int i = 0; i < vocab->n; i++) {
         const char *p = vocab->pieces[i];
         if (!p || !*p) continue; /* an empty piece can never be produced */
@@ -112,16 +105,48 @@ q35_tokenizer *q35_tokenizer_new(const q35_vocab *vocab, q35_err *err)
             q35_piece_map_put(&t->merge, p, strlen(p), i);
         }
     }
-    if (build_inner(t, err) || build_text(t, err)) goto fail;
+    return build_inner(t, err) || build_text(t, err) ? -1 : 0;
+}
+
+/* The algorithms, one row per q35_vocab kind. */
+static const q35_tok_algo ALGOS[Q35_VOCAB_N_KINDS] = {
+    [Q35_VOCAB_SPM] = { "SentencePiece BPE", spm_init, q35_spm_tokenize },
+    [Q35_VOCAB_BPE] = { "byte-level BPE", q35_bpe_init, q35_bpe_tokenize },
+};
+
+q35_tokenizer *q35_tokenizer_new(const q35_vocab *vocab, q35_err *err)
+{
+    if (!vocab || vocab->n <= 0 || !vocab->pieces) {
+        q35_fail(err, "tokenizer: empty vocabulary");
+        return NULL;
+    }
+    if (vocab->kind < 0 || vocab->kind >= Q35_VOCAB_N_KINDS) {
+        q35_fail(err, "tokenizer: unknown vocabulary kind %d", vocab->kind);
+        return NULL;
+    }
+    q35_tokenizer *t = q35_calloc(1, sizeof *t, err);
+    if (!t) return NULL;
+    t->vocab = vocab;
+    t->algo = &ALGOS[vocab->kind];
+    t->bos = vocab->bos < vocab->n ? vocab->bos : -1;
+    t->unk = vocab->unk < vocab->n ? vocab->unk : -1;
+    if (t->algo->init(t, err)) {
+        q35_tokenizer_free(t);
+        return NULL;
+    }
     return t;
-fail:
-    q35_tokenizer_free(t);
-    return NULL;
+}
+
+int q35_tokenize(const q35_tokenizer *t, const char *text, size_t len, int add_bos,
+                 int32_t **out, size_t *n_out, q35_err *err)
+{
+    return t->algo->tokenize(t, text, len, add_bos, out, n_out, err);
 }
 
 void q35_tokenizer_free(q35_tokenizer *t)
 {
     if (!t) return;
+    q35_bpe_free(t->bpe);
     q35_piece_map_free(&t->merge);
     q35_piece_map_free(&t->inner);
     free(t->text);
@@ -140,7 +165,8 @@ const char *q35_token_text(const q35_tokenizer *t, int prev, int tok, size_t *le
     size_t n = t->text_len[tok];
     /* SentencePiece's decoder drops the dummy-prefix space of the first piece */
     const char *piece = t->vocab->pieces[tok];
-    if (prev >= 0 && prev == t->bos && n > 0 && s[0] == ' ' && piece && !strncmp(piece, SPACE_MARK, 3)) {
+    if (t->llama2c_print && prev >= 0 && prev == t->bos && n > 0 && s[0] == ' ' && piece &&
+        !strncmp(piece, SPACE_MARK, 3)) {
         s++;
         n--;
     }
@@ -153,7 +179,9 @@ int q35_token_printable(const q35_tokenizer *t, int prev, int tok, const char **
     *text = q35_token_text(t, prev, tok, len);
     if (*len == 1) {
         unsigned char c = (unsigned char)(*text)[0];
-        if (!(isprint(c) || isspace(c))) *len = 0; /* raw control bytes, as safe_printf */
+        /* raw control bytes, as safe_printf; byte-level BPE keeps the bytes >= 0x80 that
+         * build up UTF-8 characters token by token */
+        if (!(isprint(c) || isspace(c)) && (t->llama2c_print || c < 0x80)) *len = 0;
     }
     return 0;
 }

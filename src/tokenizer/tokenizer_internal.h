@@ -1,5 +1,7 @@
-/* tokenizer_internal.h: the q35_tokenizer shared by the encoder (encode.c) and the
- * decoder (tokenizer.c). Everything here is derived once from the q35_vocab. */
+/* tokenizer_internal.h: the q35_tokenizer shared by the encoders (encode.c for
+ * SentencePiece, bpe.c for byte-level BPE) and the decoder (tokenizer.c). Everything here
+ * is derived once from the q35_vocab. The vocabulary's kind picks one row of the algorithm
+ * table in tokenizer.c, once, in q35_tokenizer_new. */
 #ifndef Q35_TOKENIZER_INTERNAL_H
 #define Q35_TOKENIZER_INTERNAL_H
 
@@ -8,8 +10,24 @@
 #include "q35/tokenizer.h"
 #include "tokenizer/piece_map.h"
 
+typedef struct q35_bpe q35_bpe; /* bpe.c */
+
+/* One tokenizer algorithm: init builds its tables and the printed forms (text,
+ * text_off, text_len); tokenize is q35_tokenize for it. */
+typedef struct q35_tok_algo {
+    const char *name;
+    int (*init)(q35_tokenizer *t, q35_err *err);
+    int (*tokenize)(const q35_tokenizer *t, const char *text, size_t len, int add_bos, int32_t **out,
+                    size_t *n_out, q35_err *err);
+} q35_tok_algo;
+
 struct q35_tokenizer {
     const q35_vocab *vocab;
+    const q35_tok_algo *algo;
+    /* llama2.c's printing rules (SentencePiece): the space after BOS is dropped and a lone
+     * non-printable byte prints as nothing. */
+    int llama2c_print;
+    q35_bpe *bpe;          /* byte-level BPE tables; NULL for SentencePiece */
     /* Pieces BPE may merge into: NORMAL, USER_DEFINED and UNUSED ones, as SentencePiece's
      * pieces_ map. Control, unknown and byte tokens are left out, so "<s>" or "<0x0A>"
      * written literally in a text stay ordinary characters. */
@@ -26,6 +44,13 @@ struct q35_tokenizer {
     size_t *text_off;
     uint32_t *text_len;
 };
+
+int q35_spm_tokenize(const q35_tokenizer *t, const char *text, size_t len, int add_bos, int32_t **out,
+                     size_t *n_out, q35_err *err);
+int q35_bpe_init(q35_tokenizer *t, q35_err *err);
+int q35_bpe_tokenize(const q35_tokenizer *t, const char *text, size_t len, int add_bos, int32_t **out,
+                     size_t *n_out, q35_err *err);
+void q35_bpe_free(q35_bpe *b);
 
 /* Bytes of the code point starting at p (at most `left` > 0); a malformed sequence
  * ends at the first byte that is not a continuation byte. */

@@ -41,3 +41,5 @@ uint64_t q35_type_tensor_bytes(const q35_type_traits *t, int n_dims, const int64
 /* The codebook grid: ~30% lower weight MSE than the product code on Gaussian data and in
  * the lead's study of real weights; the KLD study in docs/FORMAT.md confirms or changes it. */
 uint32_t q35_default_type(void) { return Q35_TYPE_Q35_CB; }
+
+int q35_type_is_float(const q35_type_traits *t) { return t && t->block_weights == 1 && !t->grid_points; }

@@ -85,39 +85,11 @@ PY
 grep -q "32.0000 bits/weight" "$TMP/quant.txt" || { echo "FAIL: pass-through did not keep f32"; cat "$TMP/quant.txt"; exit 1; }
 echo "ok   quantize --checkpoint DIR --type f32"
 
-# Split the reference into prompts, steps and expected outputs (as greedy_fixture.sh).
-python3 - "$REF" "$TMP" <<'PY'
-import re, sys
-data = open(sys.argv[1], 'rb').read()
-heads = list(re.finditer(rb'^=== prompt: \[(.*)\] steps: (\d+) temperature: 0\n', data, re.M))
-assert len(heads) == 5, f"expected 5 prompts, found {len(heads)}"
-for i, h in enumerate(heads):
-    end = heads[i + 1].start() if i + 1 < len(heads) else len(data)
-    body = data[h.end():end]
-    assert body.endswith(b'\n\n'), f"block {i} does not end with a blank line"
-    open(f"{sys.argv[2]}/prompt_{i}.txt", 'wb').write(h.group(1))
-    open(f"{sys.argv[2]}/steps_{i}.txt", 'wb').write(h.group(2))
-    open(f"{sys.argv[2]}/expected_{i}.txt", 'wb').write(body[:-1])
-PY
-
-check() { # label, then the model arguments
-    local label=$1; shift
-    for i in 0 1 2 3 4; do
-        prompt=$(cat "$TMP/prompt_$i.txt")
-        steps=$(cat "$TMP/steps_$i.txt")
-        "$Q35" run "$@" --prompt "$prompt" --steps "$steps" --temperature 0 >"$TMP/got_$i.txt" 2>"$TMP/err_$i.txt" || {
-            echo "FAIL [$label] prompt '$prompt': q35 run exited with $?"; cat "$TMP/err_$i.txt"; fail=1; continue; }
-        if cmp -s "$TMP/expected_$i.txt" "$TMP/got_$i.txt"; then
-            echo "ok   [$label] prompt '$prompt'"
-        else
-            echo "FAIL [$label] prompt '$prompt': output differs from llama2.c"
-            diff <(fold -w 80 "$TMP/expected_$i.txt") <(fold -w 80 "$TMP/got_$i.txt") | head -20 || true
-            fail=1
-        fi
-    done
-}
-check "hf->gguf f32" --model "$TMP/back.gguf"
-check "hf dir" --model "$HF" --tokenizer "$GGUF"
+# shellcheck source=../support/greedy_fixture.sh
+. "$(dirname "$0")/../support/greedy_fixture.sh"
+greedy_split "$REF" "$TMP"
+greedy_check "hf->gguf f32" --model "$TMP/back.gguf"
+greedy_check "hf dir" --model "$HF" --tokenizer "$GGUF"
 
 # One file, no index: the directory's model.safetensors; a single prompt is enough here.
 "$Q35" export-hf --model "$GGUF" --output "$TMP/hf1" >/dev/null

@@ -22,42 +22,17 @@ MODEL="$TMP/stories.model"
 /usr/bin/python3 "$Q35_SRC/tests/tools/spm_ref.py" model-from-bin "$F/tok512.bin" "$MODEL"
 /usr/bin/python3 -c 'import sentencepiece as s, sys; sp = s.SentencePieceProcessor(model_file=sys.argv[1]); assert sp.get_piece_size() == 512' "$MODEL"
 
-python3 - "$REF" "$TMP" <<'PY'
-import re, sys
-data = open(sys.argv[1], 'rb').read()
-heads = list(re.finditer(rb'^=== prompt: \[(.*)\] steps: (\d+) temperature: 0\n', data, re.M))
-assert len(heads) == 5, f"expected 5 prompts, found {len(heads)}"
-for i, h in enumerate(heads):
-    end = heads[i + 1].start() if i + 1 < len(heads) else len(data)
-    body = data[h.end():end]
-    open(f"{sys.argv[2]}/prompt_{i}.txt", 'wb').write(h.group(1))
-    open(f"{sys.argv[2]}/steps_{i}.txt", 'wb').write(h.group(2))
-    open(f"{sys.argv[2]}/expected_{i}.txt", 'wb').write(body[:-1])
-PY
-
+# shellcheck source=../support/greedy_fixture.sh
+. "$(dirname "$0")/../support/greedy_fixture.sh"
+greedy_split "$REF" "$TMP"
 fail=0
-check_greedy() { # label, then the model arguments
-    local label=$1; shift
-    for i in 0 1 2 3 4; do
-        prompt=$(cat "$TMP/prompt_$i.txt")
-        steps=$(cat "$TMP/steps_$i.txt")
-        if ! "$Q35" run "$@" --prompt "$prompt" --steps "$steps" --temperature 0 >"$TMP/got.txt" 2>"$TMP/err.txt"; then
-            echo "FAIL [$label] prompt '$prompt': q35 run failed: $(cat "$TMP/err.txt")"; fail=1; continue
-        fi
-        if cmp -s "$TMP/expected_$i.txt" "$TMP/got.txt"; then
-            echo "ok   [$label] prompt '$prompt'"
-        else
-            echo "FAIL [$label] prompt '$prompt': output differs from llama2.c"; fail=1
-        fi
-    done
-}
-check_greedy "--tokenizer .model" --model "$F/stories260K.l2c.bin" --tokenizer "$MODEL"
+greedy_check "--tokenizer .model" --model "$F/stories260K.l2c.bin" --tokenizer "$MODEL"
 cp "$MODEL" "$TMP/stories_vocab"
-check_greedy "--tokenizer by content" --model "$F/stories260K.l2c.bin" --tokenizer "$TMP/stories_vocab"
+greedy_check "--tokenizer by content" --model "$F/stories260K.l2c.bin" --tokenizer "$TMP/stories_vocab"
 mkdir "$TMP/dir"
 ln -s "$F/stories260K.l2c.bin" "$TMP/dir/model.bin"
 cp "$MODEL" "$TMP/dir/tokenizer.model"
-check_greedy "tokenizer.model beside the model" --model "$TMP/dir/model.bin"
+greedy_check "tokenizer.model beside the model" --model "$TMP/dir/model.bin"
 
 # quantize: the GGUF is the same as with tokenizer.bin
 "$Q35" quantize --checkpoint "$F/stories260K.l2c.bin" --tokenizer "$MODEL" --output "$TMP/a.gguf" >/dev/null

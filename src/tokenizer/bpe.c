@@ -229,31 +229,17 @@ static int compile_regexes(q35_bpe *b, const q35_vocab *v, q35_err *err)
     return 0;
 }
 
-static int build_text(q35_tokenizer *t, q35_err *err)
+/* Added (USER_DEFINED) tokens print as written, control tokens as nothing, the rest
+ * through the byte alphabet. */
+size_t q35_bpe_print(const q35_tokenizer *t, int id, char *dst)
 {
-    const q35_vocab *v = t->vocab;
-    size_t total = 0;
-    for (int i = 0; i < v->n; i++)
-        if (v->pieces[i] && q35_add_size(total, strlen(v->pieces[i]), &total))
-            return q35_fail(err, "tokenizer: vocabulary too large");
-    t->text = q35_malloc(total + 1, err);
-    t->text_off = q35_calloc((size_t)v->n, sizeof *t->text_off, err);
-    t->text_len = q35_calloc((size_t)v->n, sizeof *t->text_len, err);
-    if (!t->text || !t->text_off || !t->text_len) return -1;
-    size_t pos = 0;
-    for (int i = 0; i < v->n; i++) {
-        const char *p = v->pieces[i] ? v->pieces[i] : "";
-        int type = tok_type(v, i);
-        t->text_off[i] = pos;
-        if (type == Q35_TOK_USER) {
-            memcpy(t->text + pos, p, strlen(p)); /* added tokens are stored as written */
-            pos += strlen(p);
-        } else if (type != Q35_TOK_CONTROL) {
-            pos += decode_piece(t->bpe, p, t->text + pos);
-        }
-        t->text_len[i] = (uint32_t)(pos - t->text_off[i]);
+    const char *p = t->vocab->pieces[id] ? t->vocab->pieces[id] : "";
+    int type = tok_type(t->vocab, id);
+    if (type == Q35_TOK_USER) {
+        memcpy(dst, p, strlen(p));
+        return strlen(p);
     }
-    return 0;
+    return type == Q35_TOK_CONTROL ? 0 : decode_piece(t->bpe, p, dst);
 }
 
 int q35_bpe_init(q35_tokenizer *t, q35_err *err)
@@ -270,7 +256,7 @@ int q35_bpe_init(q35_tokenizer *t, q35_err *err)
     for (int i = 0; i < v->n; i++)
         if (v->pieces[i] && *v->pieces[i]) q35_piece_map_put(&b->tok, v->pieces[i], strlen(v->pieces[i]), i);
     for (int c = 0; c < 256; c++) b->byte_tok[c] = q35_piece_map_get(&b->tok, b->byte_str[c], b->byte_len[c]);
-    if (build_merges(b, v, err) || build_specials(b, v, err) || compile_regexes(b, v, err) || build_text(t, err))
+    if (build_merges(b, v, err) || build_specials(b, v, err) || compile_regexes(b, v, err))
         return -1;
     return 0;
 }

@@ -34,6 +34,31 @@ static int token_type(const q35_vocab *v, int i)
     return t;
 }
 
+/* llama2.c's decode(): a "<0xNN>" piece prints as its raw byte whatever its type, a
+ * control token as nothing, and U+2581 as a space. */
+static size_t spm_print(const q35_tokenizer *t, int id, char *dst)
+{
+    const char *p = t->vocab->pieces[id] ? t->vocab->pieces[id] : "";
+    int byte = byte_piece_value(p);
+    if (byte >= 0) {
+        dst[0] = (char)byte;
+        return 1;
+    }
+    if (token_type(t->vocab, id) == Q35_TOK_CONTROL) return 0;
+    size_t n = 0;
+    while (*p) {
+        if (!strncmp(p, SPACE_MARK, 3)) {
+            dst[n++] = ' ';
+            p += 3;
+        } else {
+            dst[n++] = *p++;
+        }
+    }
+    return n;
+}
+
+/* What every token prints as, through the algorithm's print, into one arena sized by
+ * the pieces' lengths (a printed form is never longer than its piece). */
 static int build_text(q35_tokenizer *t, q35_err *err)
 {
     const q35_vocab *v = t->vocab;
@@ -47,22 +72,8 @@ static int build_text(q35_tokenizer *t, q35_err *err)
     if (!t->text || !t->text_off || !t->text_len) return -1;
     size_t pos = 0;
     for (int i = 0; i < v->n; i++) {
-        const char *p = v->pieces[i] ? v->pieces[i] : "";
-        int type = token_type(v, i), byte = byte_piece_value(p);
         t->text_off[i] = pos;
-        if (byte >= 0) {
-            /* llama2.c turns any "<0xNN>" piece into its raw byte, whatever its type */
-            t->text[pos++] = (char)byte;
-        } else if (type != Q35_TOK_CONTROL) {
-            while (*p) {
-                if (!strncmp(p, SPACE_MARK, 3)) {
-                    t->text[pos++] = ' ';
-                    p += 3;
-                } else {
-                    t->text[pos++] = *p++;
-                }
-            }
-        }
+        pos += t->algo->print(t, i, t->text + pos);
         t->text_len[i] = (uint32_t)(pos - t->text_off[i]);
     }
     return 0;
@@ -105,13 +116,13 @@ static int spm_init(q35_tokenizer *t, q35_err *err)
             q35_piece_map_put(&t->merge, p, strlen(p), i);
         }
     }
-    return build_inner(t, err) || build_text(t, err) ? -1 : 0;
+    return build_inner(t, err);
 }
 
 /* The algorithms, one row per q35_vocab kind. */
 static const q35_tok_algo ALGOS[Q35_VOCAB_N_KINDS] = {
-    [Q35_VOCAB_SPM] = { "SentencePiece BPE", spm_init, q35_spm_tokenize },
-    [Q35_VOCAB_BPE] = { "byte-level BPE", q35_bpe_init, q35_bpe_tokenize },
+    [Q35_VOCAB_SPM] = { "SentencePiece BPE", spm_init, spm_print, q35_spm_tokenize },
+    [Q35_VOCAB_BPE] = { "byte-level BPE", q35_bpe_init, q35_bpe_print, q35_bpe_tokenize },
 };
 
 q35_tokenizer *q35_tokenizer_new(const q35_vocab *vocab, q35_err *err)
@@ -130,7 +141,7 @@ q35_tokenizer *q35_tokenizer_new(const q35_vocab *vocab, q35_err *err)
     t->algo = &ALGOS[vocab->kind];
     t->bos = vocab->bos < vocab->n ? vocab->bos : -1;
     t->unk = vocab->unk < vocab->n ? vocab->unk : -1;
-    if (t->algo->init(t, err)) {
+    if (t->algo->init(t, err) || build_text(t, err)) {
         q35_tokenizer_free(t);
         return NULL;
     }

@@ -12,11 +12,13 @@
 
 typedef struct q35_bpe q35_bpe; /* bpe.c */
 
-/* One tokenizer algorithm: init builds its tables and the printed forms (text,
- * text_off, text_len); tokenize is q35_tokenize for it. */
+/* One tokenizer algorithm: init builds its tables; print writes what token id prints
+ * as to dst, at most strlen(its piece) bytes, and returns the count (q35_tokenizer_new
+ * builds text, text_off and text_len from it); tokenize is q35_tokenize for it. */
 typedef struct q35_tok_algo {
     const char *name;
     int (*init)(q35_tokenizer *t, q35_err *err);
+    size_t (*print)(const q35_tokenizer *t, int id, char *dst);
     int (*tokenize)(const q35_tokenizer *t, const char *text, size_t len, int add_bos, int32_t **out,
                     size_t *n_out, q35_err *err);
 } q35_tok_algo;
@@ -48,6 +50,7 @@ struct q35_tokenizer {
 int q35_spm_tokenize(const q35_tokenizer *t, const char *text, size_t len, int add_bos, int32_t **out,
                      size_t *n_out, q35_err *err);
 int q35_bpe_init(q35_tokenizer *t, q35_err *err);
+size_t q35_bpe_print(const q35_tokenizer *t, int id, char *dst);
 int q35_bpe_tokenize(const q35_tokenizer *t, const char *text, size_t len, int add_bos, int32_t **out,
                      size_t *n_out, q35_err *err);
 void q35_bpe_free(q35_bpe *b);

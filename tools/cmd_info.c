@@ -286,6 +286,7 @@ int cmd_info(int argc, char **argv)
     q35_ckpt c;
     if (q35_ckpt_open(path, tokenizer, &c, &err)) return cli_error(cmd, "%s", err.msg);
     uint64_t file_bytes = c.gguf ? c.gguf->map.size : c.map.size;
+    for (int i = 0; i < c.n_maps; i++) file_bytes += c.maps[i].size; /* HF shards */
     print_text(&c, file_bytes);
     rc = 0;
     if (json && write_json(json, &c, file_bytes, &err)) rc = cli_error(cmd, "%s", err.msg);

@@ -19,43 +19,10 @@
 #include "q35/ckpt.h"
 #include "q35/common.h"
 #include "q35/tokenizer.h"
+#include "spm_cases.h"
 #include "test_support.h"
 
-#define PY "/usr/bin/python3"
-
 /* ---- helpers ---- */
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    buf[n] = 0;
-    *len = (size_t)n;
-    return buf;
-}
-
-static int run_py(const char *args)
-{
-    char cmd[16384];
-    const char *src = getenv("Q35_SRC");
-    snprintf(cmd, sizeof cmd, PY " '%s/tests/tools/spm_ref.py' %s", src && *src ? src : ".", args);
-    return system(cmd);
-}
-
-static void need_sentencepiece(void)
-{
-    if (run_py("check") != 0) {
-        printf("skipped: python3-sentencepiece not found\n");
-        exit(77);
-    }
-}
 
 /* An error must be one line that starts with the file's name. */
 static void assert_error_names(const q35_err *err, const char *path)
@@ -65,107 +32,9 @@ static void assert_error_names(const q35_err *err, const char *path)
         fail_msg("bad error message for %s: \"%s\"", path, err->msg);
 }
 
-/* ---- text cases and SentencePiece's ids for them ---- */
-
-typedef struct cases {
-    int n;
-    const char **text;
-    size_t *len;
-    int32_t **ref;
-    size_t *n_ref;
-    int *roundtrip; /* SentencePiece's decode(encode(text)) == text */
-} cases;
-
-static void cases_add(cases *c, const char *text, size_t len)
-{
-    c->text = realloc(c->text, (size_t)(c->n + 1) * sizeof *c->text);
-    c->len = realloc(c->len, (size_t)(c->n + 1) * sizeof *c->len);
-    c->text[c->n] = text;
-    c->len[c->n] = len;
-    c->n++;
-}
-
-static void cases_free(cases *c)
-{
-    for (int i = 0; c->ref && i < c->n; i++) free(c->ref[i]);
-    free(c->ref);
-    free(c->n_ref);
-    free(c->roundtrip);
-    free(c->text);
-    free(c->len);
-    memset(c, 0, sizeof *c);
-}
-
-static void add_lines(cases *c, const char *buf, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        const char *e = memchr(buf + i, '\n', len - i);
-        size_t l = e ? (size_t)(e - (buf + i)) : len - i;
-        cases_add(c, buf + i, l);
-        i += l + 1;
-    }
-}
-
-/* spm_ref.py encode-rt over every case (NUL-separated): ids and the round-trip flag. */
-static void spm_encode(const char *model, cases *c)
-{
-    const char *in = t_tmp("spm_model_in.bin"), *out = t_tmp("spm_model_out.txt");
-    FILE *f = fopen(in, "wb");
-    assert_non_null(f);
-    for (int i = 0; i < c->n; i++) {
-        if (i) fputc(0, f);
-        fwrite(c->text[i], 1, c->len[i], f);
-    }
-    fclose(f);
-    char args[12288];
-    snprintf(args, sizeof args, "encode-rt '%s' '%s' '%s'", model, in, out);
-    assert_int_equal(run_py(args), 0);
-    size_t olen;
-    char *o = slurp(out, &olen);
-    c->ref = calloc((size_t)c->n, sizeof *c->ref);
-    c->n_ref = calloc((size_t)c->n, sizeof *c->n_ref);
-    c->roundtrip = calloc((size_t)c->n, sizeof *c->roundtrip);
-    char *p = o;
-    for (int i = 0; i < c->n; i++) {
-        char *eol = strchr(p, '\n');
-        assert_non_null(eol);
-        *eol = 0;
-        char *bar = strstr(p, "| ");
-        assert_non_null(bar);
-        c->roundtrip[i] = bar[2] == '1';
-        *bar = 0;
-        size_t cap = 16, n = 0;
-        int32_t *ids = malloc(cap * sizeof *ids);
-        for (char *q = p; *q;) {
-            char *end;
-            long v = strtol(q, &end, 10);
-            if (end == q) break;
-            if (n == cap) ids = realloc(ids, (cap *= 2) * sizeof *ids);
-            ids[n++] = (int32_t)v;
-            q = end;
-        }
-        c->ref[i] = ids;
-        c->n_ref[i] = n;
-        p = eol + 1;
-    }
-    free(o);
-    remove(in);
-    remove(out);
-}
-
-static void print_case(const cases *c, int i, const int32_t *got, size_t n_got)
-{
-    fprintf(stderr, "case %d (%zu bytes): \"%.*s\"\n", i, c->len[i], (int)(c->len[i] < 200 ? c->len[i] : 200),
-            c->text[i]);
-    size_t k = 0;
-    while (k < n_got && k < c->n_ref[i] && got[k] == c->ref[i][k]) k++;
-    fprintf(stderr, "first difference at token %zu of %zu (ours) / %zu (sentencepiece)\n", k, n_got, c->n_ref[i]);
-}
-
 /* Every case gives SentencePiece's ids, and decodes back to its text wherever
  * SentencePiece's decoding does. Returns the number of round trips checked. */
-static int check_cases(const q35_tokenizer *tok, const q35_vocab *v, const cases *c)
+static int check_cases(const q35_tokenizer *tok, const q35_vocab *v, const t_cases *c)
 {
     q35_err err;
     int bad = 0, bad_rt = 0, rt = 0;
@@ -175,7 +44,7 @@ static int check_cases(const q35_tokenizer *tok, const q35_vocab *v, const cases
         assert_int_equal(q35_tokenize(tok, c->text[i], c->len[i], 1, &ids, &n, &err), 0);
         assert_true(n >= 1 && ids[0] == v->bos);
         if (n - 1 != c->n_ref[i] || memcmp(ids + 1, c->ref[i], (n - 1) * sizeof *ids)) {
-            if (bad++ < 3) print_case(c, i, ids + 1, n - 1);
+            if (bad++ < 3) t_print_case(c, i, ids + 1, n - 1);
         } else if (c->roundtrip[i]) {
             /* decode as q35 run prints: each token after its predecessor, BOS first */
             char *back = malloc(c->len[i] * 4 + 16);
@@ -210,9 +79,9 @@ static void check_pieces_against_spm(const char *model, const q35_vocab *v)
     const char *out = t_tmp("spm_model_pieces.txt");
     char args[8192];
     snprintf(args, sizeof args, "pieces '%s' '%s'", model, out);
-    assert_int_equal(run_py(args), 0);
+    assert_int_equal(t_spm_ref(args), 0);
     size_t len;
-    char *text = slurp(out, &len);
+    char *text = t_slurp(out, &len);
     char *line = text;
     for (int i = 0; i < v->n; i++) {
         char *eol = strchr(line, '\n');
@@ -288,7 +157,7 @@ static void test_llama2_model_native(void **state)
     const char *bin = t_tmp("spm_model_llama2.bin");
     char args[8192];
     snprintf(args, sizeof args, "export '%s' '%s'", model, bin);
-    assert_int_equal(run_py(args), 0);
+    assert_int_equal(t_spm_ref(args), 0);
     q35_vocab l2c;
     if (q35_vocab_from_llama2c(bin, 32000, &l2c, &err)) fail_msg("%s", err.msg);
     remove(bin);
@@ -298,17 +167,17 @@ static void test_llama2_model_native(void **state)
     q35_tokenizer *tok = q35_tokenizer_new(&v, &err);
     assert_non_null(tok);
     size_t len;
-    char *text = slurp(t_fixture("wikitext-2-raw-test.txt"), &len);
-    cases c = {0};
-    for (size_t i = 0; i < sizeof EDGE_CASES / sizeof *EDGE_CASES; i++) cases_add(&c, EDGE_CASES[i], strlen(EDGE_CASES[i]));
-    add_lines(&c, text, len);
-    cases_add(&c, text, len);
-    spm_encode(model, &c);
+    char *text = t_slurp(t_fixture("wikitext-2-raw-test.txt"), &len);
+    t_cases c = {0};
+    for (size_t i = 0; i < sizeof EDGE_CASES / sizeof *EDGE_CASES; i++) t_cases_add(&c, EDGE_CASES[i], strlen(EDGE_CASES[i]));
+    t_cases_add_lines(&c, text, len, 1 << 30, 0);
+    t_cases_add(&c, text, len);
+    t_spm_encode(model, &c, 1);
     int rt = check_cases(tok, &v, &c);
     printf("llama2-tokenizer.model: %d cases (%zu edge cases, every line of wikitext-2-raw-test.txt, the whole "
            "file) agree with sentencepiece; %d decode back as sentencepiece's do\n",
            c.n, sizeof EDGE_CASES / sizeof *EDGE_CASES, rt);
-    cases_free(&c);
+    t_cases_free(&c);
     free(text);
     q35_tokenizer_free(tok);
     q35_vocab_free(&v);
@@ -334,16 +203,16 @@ static void test_midi_model_native(void **state)
     q35_tokenizer *tok = q35_tokenizer_new(&v, &err);
     assert_non_null(tok);
     size_t len;
-    char *text = slurp(t_fixture("midi/midi-valid.txt"), &len);
-    cases c = {0};
-    for (size_t i = 0; i < sizeof EDGE_CASES / sizeof *EDGE_CASES; i++) cases_add(&c, EDGE_CASES[i], strlen(EDGE_CASES[i]));
-    add_lines(&c, text, len);
-    cases_add(&c, text, len);
-    spm_encode(model, &c);
+    char *text = t_slurp(t_fixture("midi/midi-valid.txt"), &len);
+    t_cases c = {0};
+    for (size_t i = 0; i < sizeof EDGE_CASES / sizeof *EDGE_CASES; i++) t_cases_add(&c, EDGE_CASES[i], strlen(EDGE_CASES[i]));
+    t_cases_add_lines(&c, text, len, 1 << 30, 0);
+    t_cases_add(&c, text, len);
+    t_spm_encode(model, &c, 1);
     int rt = check_cases(tok, &v, &c);
     printf("midi-tokenizer.model: %d cases (edge cases, every line of midi-valid.txt, the whole file) agree with "
            "sentencepiece; %d decode back as sentencepiece's do\n", c.n, rt);
-    cases_free(&c);
+    t_cases_free(&c);
     free(text);
     q35_tokenizer_free(tok);
     q35_vocab_free(&v);
@@ -539,7 +408,7 @@ static void test_llama2c_checkpoint_with_model(void **state)
     t_assert_same_vocab(&v, &g.vocab);
     q35_vocab_free(&v);
     size_t tl;
-    char *tokbin = slurp(t_fixture("tok512.bin"), &tl);
+    char *tokbin = t_slurp(t_fixture("tok512.bin"), &tl);
     assert_int_equal(q35_vocab_looks_spm(t_fixture("tok512.bin"), (const uint8_t *)tokbin, tl), 0);
     /* every max_token_length a tokenizer.bin may hold */
     for (int32_t m = 1; m <= 65536; m++) {
@@ -563,14 +432,14 @@ static void test_llama2c_checkpoint_with_model(void **state)
     q35_tokenizer *tok = q35_tokenizer_new(&v, &err);
     assert_non_null(tok);
     size_t len;
-    char *text = slurp(t_fixture("reference/stories260K_samples_llama2c.txt"), &len);
-    cases c = {0};
-    for (size_t i = 0; i < sizeof EDGE_CASES / sizeof *EDGE_CASES; i++) cases_add(&c, EDGE_CASES[i], strlen(EDGE_CASES[i]));
-    add_lines(&c, text, len);
-    spm_encode(model, &c);
+    char *text = t_slurp(t_fixture("reference/stories260K_samples_llama2c.txt"), &len);
+    t_cases c = {0};
+    for (size_t i = 0; i < sizeof EDGE_CASES / sizeof *EDGE_CASES; i++) t_cases_add(&c, EDGE_CASES[i], strlen(EDGE_CASES[i]));
+    t_cases_add_lines(&c, text, len, 1 << 30, 0);
+    t_spm_encode(model, &c, 1);
     check_cases(tok, &v, &c);
     printf("stories.model written from stories260K.gguf: %d cases agree with sentencepiece\n", c.n);
-    cases_free(&c);
+    t_cases_free(&c);
     free(text);
     q35_tokenizer_free(tok);
     q35_vocab_free(&v);
@@ -588,8 +457,8 @@ static void test_llama2c_checkpoint_with_model(void **state)
     tok = q35_tokenizer_new(&v, &err);
     assert_non_null(tok);
     memset(&c, 0, sizeof c);
-    for (size_t i = 0; i < sizeof EDGE_CASES / sizeof *EDGE_CASES; i++) cases_add(&c, EDGE_CASES[i], strlen(EDGE_CASES[i]));
-    spm_encode(model, &c);
+    for (size_t i = 0; i < sizeof EDGE_CASES / sizeof *EDGE_CASES; i++) t_cases_add(&c, EDGE_CASES[i], strlen(EDGE_CASES[i]));
+    t_spm_encode(model, &c, 1);
     for (int i = 0; i < c.n; i++) {
         int32_t *ids;
         size_t n;
@@ -597,7 +466,7 @@ static void test_llama2c_checkpoint_with_model(void **state)
         if (n != c.n_ref[i] || memcmp(ids, c.ref[i], n * sizeof *ids)) fail_msg("no-prefix case %d differs", i);
         free(ids);
     }
-    cases_free(&c);
+    t_cases_free(&c);
     q35_tokenizer_free(tok);
     q35_vocab_free(&v);
     remove(model);
@@ -627,11 +496,11 @@ static void test_unknown_fields_skipped(void **state)
     if (q35_vocab_from_spm_model(model, &v, &err)) fail_msg("%s", err.msg);
     q35_tokenizer *tok = q35_tokenizer_new(&v, &err);
     assert_non_null(tok);
-    cases c = {0};
-    for (size_t i = 0; i < sizeof EDGE_CASES / sizeof *EDGE_CASES; i++) cases_add(&c, EDGE_CASES[i], strlen(EDGE_CASES[i]));
-    spm_encode(model, &c);
+    t_cases c = {0};
+    for (size_t i = 0; i < sizeof EDGE_CASES / sizeof *EDGE_CASES; i++) t_cases_add(&c, EDGE_CASES[i], strlen(EDGE_CASES[i]));
+    t_spm_encode(model, &c, 1);
     check_cases(tok, &v, &c);
-    cases_free(&c);
+    t_cases_free(&c);
     q35_tokenizer_free(tok);
     q35_vocab_free(&v);
     /* fields repeated: the last value of a scalar wins, as in protobuf */
@@ -920,7 +789,7 @@ static void test_malformed_files(void **state)
     /* files that are no model at all */
     expect_error("text", &(pbuf){(uint8_t *)"hello, world\n", 13, 0}, t_tmp("malformed.model"));
     size_t tl;
-    char *tokbin = slurp(t_fixture("tok512.bin"), &tl);
+    char *tokbin = t_slurp(t_fixture("tok512.bin"), &tl);
     expect_error("a llama2.c tokenizer.bin", &(pbuf){(uint8_t *)tokbin, tl, 0}, t_tmp("malformed.model"));
     free(tokbin);
     assert_int_equal(q35_vocab_from_spm_model(t_fixtures(), &v, &err), -1);
@@ -1014,7 +883,7 @@ static void test_truncations_and_corruption(void **state)
 
     /* and a few on the real LLaMA-2 model */
     size_t len;
-    char *real = slurp(t_fixture("llama2-tokenizer.model"), &len);
+    char *real = t_slurp(t_fixture("llama2-tokenizer.model"), &len);
     for (int r = 0; r < 12; r++) {
         size_t at = (size_t)(t_rand_u64(&seed) % len);
         char saved[8];
@@ -1031,7 +900,7 @@ static void test_truncations_and_corruption(void **state)
 
 int main(void)
 {
-    need_sentencepiece();
+    t_need_sentencepiece();
     t_fixtures();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_malformed_files),

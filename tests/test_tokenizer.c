@@ -11,125 +11,13 @@
 #include "q35/ckpt.h"
 #include "q35/common.h"
 #include "q35/tokenizer.h"
+#include "spm_cases.h"
 #include "test_support.h"
-
-#define PY "/usr/bin/python3"
 
 /* ---- helpers ---- */
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    buf[n] = 0;
-    *len = (size_t)n;
-    return buf;
-}
-
-static const char *spm_script(void)
-{
-    static char path[4096];
-    const char *src = getenv("Q35_SRC");
-    snprintf(path, sizeof path, "%s/tests/tools/spm_ref.py", src && *src ? src : ".");
-    return path;
-}
-
-static int run_py(const char *args)
-{
-    char cmd[16384];
-    snprintf(cmd, sizeof cmd, PY " '%s' %s", spm_script(), args);
-    return system(cmd);
-}
-
-/* A list of text cases, and the ids SentencePiece gives each. */
-typedef struct cases {
-    int n;
-    const char **text;
-    size_t *len;
-    int32_t **ref;
-    size_t *n_ref;
-} cases;
-
-static void cases_add(cases *c, const char *text, size_t len)
-{
-    c->text = realloc(c->text, (size_t)(c->n + 1) * sizeof *c->text);
-    c->len = realloc(c->len, (size_t)(c->n + 1) * sizeof *c->len);
-    c->text[c->n] = text;
-    c->len[c->n] = len;
-    c->n++;
-}
-
-static void cases_free(cases *c)
-{
-    for (int i = 0; c->ref && i < c->n; i++) free(c->ref[i]);
-    free(c->ref);
-    free(c->n_ref);
-    free(c->text);
-    free(c->len);
-    memset(c, 0, sizeof *c);
-}
-
-/* Runs spm_ref.py encode over every case (NUL-separated) and parses its output. */
-static void spm_encode(const char *model, cases *c)
-{
-    const char *in = t_tmp("spm_in.bin"), *out = t_tmp("spm_out.txt");
-    FILE *f = fopen(in, "wb");
-    assert_non_null(f);
-    for (int i = 0; i < c->n; i++) {
-        if (i) fputc(0, f);
-        fwrite(c->text[i], 1, c->len[i], f);
-    }
-    fclose(f);
-    char args[12288];
-    snprintf(args, sizeof args, "encode '%s' '%s' '%s'", model, in, out);
-    assert_int_equal(run_py(args), 0);
-    size_t olen;
-    char *o = slurp(out, &olen);
-    c->ref = calloc((size_t)c->n, sizeof *c->ref);
-    c->n_ref = calloc((size_t)c->n, sizeof *c->n_ref);
-    char *p = o;
-    for (int i = 0; i < c->n; i++) {
-        char *eol = strchr(p, '\n');
-        assert_non_null(eol);
-        *eol = 0;
-        size_t cap = 16, n = 0;
-        int32_t *ids = malloc(cap * sizeof *ids);
-        for (char *q = p; *q;) {
-            char *end;
-            long v = strtol(q, &end, 10);
-            if (end == q) break;
-            if (n == cap) ids = realloc(ids, (cap *= 2) * sizeof *ids);
-            ids[n++] = (int32_t)v;
-            q = end;
-        }
-        c->ref[i] = ids;
-        c->n_ref[i] = n;
-        p = eol + 1;
-    }
-    free(o);
-    remove(in);
-    remove(out);
-}
-
-static void print_case(const cases *c, int i, const int32_t *got, size_t n_got)
-{
-    fprintf(stderr, "case %d (%zu bytes): \"%.*s\"\n", i, c->len[i], (int)(c->len[i] < 200 ? c->len[i] : 200), c->text[i]);
-    size_t k = 0;
-    while (k < n_got && k < c->n_ref[i] && got[k] == c->ref[i][k]) k++;
-    fprintf(stderr, "first difference at token %zu of %zu (ours) / %zu (sentencepiece)\n", k, n_got, c->n_ref[i]);
-    for (size_t j = k >= 3 ? k - 3 : 0; j < k + 4; j++)
-        fprintf(stderr, "  [%zu] ours %d  spm %d\n", j, j < n_got ? got[j] : -1, j < c->n_ref[i] ? c->ref[i][j] : -1);
-}
-
 /* Every case must give exactly SentencePiece's ids. */
-static void check_cases(const q35_tokenizer *tok, const cases *c)
+static void check_cases(const q35_tokenizer *tok, const t_cases *c)
 {
     q35_err err;
     int bad = 0;
@@ -138,34 +26,12 @@ static void check_cases(const q35_tokenizer *tok, const cases *c)
         size_t n;
         assert_int_equal(q35_tokenize(tok, c->text[i], c->len[i], 0, &ids, &n, &err), 0);
         if (n != c->n_ref[i] || memcmp(ids, c->ref[i], n * sizeof *ids)) {
-            if (bad++ < 3) print_case(c, i, ids, n);
+            if (bad++ < 3) t_print_case(c, i, ids, n);
         }
         free(ids);
     }
     if (bad) fprintf(stderr, "%d of %d cases differ\n", bad, c->n);
     assert_int_equal(bad, 0);
-}
-
-/* Splits buf into lines (without their '\n'), adding up to max of them. */
-static void add_lines(cases *c, const char *buf, size_t len, int max, int skip_empty)
-{
-    size_t i = 0;
-    while (i < len && c->n < max) {
-        const char *e = memchr(buf + i, '\n', len - i);
-        size_t l = e ? (size_t)(e - (buf + i)) : len - i;
-        if (l || !skip_empty) cases_add(c, buf + i, l);
-        i += l + 1;
-    }
-}
-
-static void need_sentencepiece(void)
-{
-    char args[64];
-    snprintf(args, sizeof args, "check");
-    if (run_py(args) != 0) {
-        printf("skipped: python3-sentencepiece not found\n");
-        exit(77);
-    }
 }
 
 /* ---- midi23M: GGUF vocabulary against midi-tokenizer.model ---- */
@@ -181,11 +47,11 @@ static void test_midi_against_spm(void **state)
     assert_non_null(tok);
 
     size_t len;
-    char *text = slurp(t_fixture("midi/midi-valid.txt"), &len);
-    cases c = { 0 };
-    add_lines(&c, text, len, 4000, 0);
-    cases_add(&c, text, len); /* the whole file at once: the perplexity path */
-    spm_encode(t_fixture("midi/midi-tokenizer.model"), &c);
+    char *text = t_slurp(t_fixture("midi/midi-valid.txt"), &len);
+    t_cases c = { 0 };
+    t_cases_add_lines(&c, text, len, 4000, 0);
+    t_cases_add(&c, text, len); /* the whole file at once: the perplexity path */
+    t_spm_encode(t_fixture("midi/midi-tokenizer.model"), &c, 0);
     check_cases(tok, &c);
 
     /* with BOS, as perplexity does; the time is printed for information only (speed
@@ -207,7 +73,7 @@ static void test_midi_against_spm(void **state)
     assert_int_equal(nl, nl_tok);
     free(ids);
 
-    cases_free(&c);
+    t_cases_free(&c);
     free(text);
     q35_tokenizer_free(tok);
     q35_ckpt_close(&ck);
@@ -232,7 +98,7 @@ static void test_llama2_against_spm(void **state)
     const char *bin = t_tmp("llama2_tokenizer.bin");
     char args[8192];
     snprintf(args, sizeof args, "export '%s' '%s'", t_fixture("llama2-tokenizer.model"), bin);
-    assert_int_equal(run_py(args), 0);
+    assert_int_equal(t_spm_ref(args), 0);
     q35_vocab v;
     if (q35_vocab_from_llama2c(bin, 32000, &v, &err)) fail_msg("%s", err.msg);
     remove(bin);
@@ -240,13 +106,13 @@ static void test_llama2_against_spm(void **state)
     assert_non_null(tok);
 
     size_t len;
-    char *text = slurp(t_fixture("wikitext-2-raw-test.txt"), &len);
-    cases c = { 0 };
+    char *text = t_slurp(t_fixture("wikitext-2-raw-test.txt"), &len);
+    t_cases c = { 0 };
     for (size_t i = 0; i < sizeof EDGE_CASES / sizeof *EDGE_CASES; i++)
-        cases_add(&c, EDGE_CASES[i], strlen(EDGE_CASES[i]));
-    add_lines(&c, text, len, 1 << 30, 0);
-    cases_add(&c, text, len);
-    spm_encode(t_fixture("llama2-tokenizer.model"), &c);
+        t_cases_add(&c, EDGE_CASES[i], strlen(EDGE_CASES[i]));
+    t_cases_add_lines(&c, text, len, 1 << 30, 0);
+    t_cases_add(&c, text, len);
+    t_spm_encode(t_fixture("llama2-tokenizer.model"), &c, 0);
     check_cases(tok, &c);
     printf("llama2: %d cases agree with sentencepiece\n", c.n);
 
@@ -278,7 +144,7 @@ static void test_llama2_against_spm(void **state)
         free(ids);
     }
 
-    cases_free(&c);
+    t_cases_free(&c);
     free(text);
     q35_tokenizer_free(tok);
     q35_vocab_free(&v);
@@ -299,12 +165,12 @@ static void test_stories_vocabs_agree(void **state)
     assert_non_null(b);
 
     size_t len;
-    char *text = slurp(t_fixture("reference/stories260K_samples_llama2c.txt"), &len);
-    cases c = { 0 };
+    char *text = t_slurp(t_fixture("reference/stories260K_samples_llama2c.txt"), &len);
+    t_cases c = { 0 };
     const char *prompts[] = { "", "Once upon a time", "The little dog", "Lily and Tom went to the park", "One day, a big" };
-    for (int i = 0; i < 5; i++) cases_add(&c, prompts[i], strlen(prompts[i]));
-    add_lines(&c, text, len, 1 << 30, 0);
-    cases_add(&c, text, len);
+    for (int i = 0; i < 5; i++) t_cases_add(&c, prompts[i], strlen(prompts[i]));
+    t_cases_add_lines(&c, text, len, 1 << 30, 0);
+    t_cases_add(&c, text, len);
     for (int i = 0; i < c.n; i++) {
         int32_t *x, *y;
         size_t nx, ny;
@@ -327,7 +193,7 @@ static void test_stories_vocabs_agree(void **state)
     assert_true(l >= 1 && s[0] == ' ');
     free(ids);
 
-    cases_free(&c);
+    t_cases_free(&c);
     free(text);
     q35_tokenizer_free(a);
     q35_tokenizer_free(b);
@@ -615,7 +481,7 @@ static void test_malformed_vocab(void **state)
 
 int main(void)
 {
-    need_sentencepiece();
+    t_need_sentencepiece();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ties_match_quadratic_loop),
         cmocka_unit_test(test_decode_rules),

@@ -4,7 +4,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 CTEST_ARGS ?= --output-on-failure
 
-.PHONY: all deps build test asan test-asan bench demo cuda hip clean
+.PHONY: all deps build test asan test-asan bench demo cuda hip prove prove-coq prove-wp clean
 
 all: build
 
@@ -31,6 +31,17 @@ bench: build
 # The quick-start demo: a synthetic LLaMA written by `q35 synth`, quantized to 3.5 bits, then run.
 demo: build
 	@./scripts/demo.sh $(BUILD)/q35
+
+# The proofs: Coq + Flocq theorems and Frama-C WP on src/format (docs/VERIFICATION.md).
+prove:
+	@./scripts/deps.sh --prove
+	@./scripts/prove.sh coq wp
+prove-coq:
+	@./scripts/deps.sh --prove
+	@./scripts/prove.sh coq
+prove-wp:
+	@./scripts/deps.sh --prove
+	@./scripts/prove.sh wp
 
 # GPU builds. `make cuda` compiles the CUDA kernels and host code with nvcc for sm_90 and
 # links q35 with cuBLAS (runs need an NVIDIA GPU: see scripts/devpack.sh). `make hip`

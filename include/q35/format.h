@@ -32,11 +32,13 @@ extern "C" {
 #define Q35_GRID_SIZE 128
 #define Q35_SCALE_EXP_BIAS 27
 
-/* ACSL specification of the format (docs/FORMAT.md; proved by Frama-C WP with
- * scripts/prove_wp.sh, described in docs/VERIFICATION.md). Compilers see comments. The
- * logic functions below are written in integer arithmetic (+ * / %, on nonnegative
- * values, where C and ACSL division agree with floor division) and mirror the Coq
- * definitions of proofs/coq one for one. */
+/* ACSL specification of the format (docs/FORMAT.md), proved by Frama-C WP with runtime-
+ * error guards: scripts/prove_wp.sh, described in docs/VERIFICATION.md. Compilers see
+ * only comments. The logic functions are integer arithmetic (+ * / %, on nonnegative
+ * values, where C's truncating and Coq's floor division agree) and mirror the Coq
+ * definitions of proofs/coq/Q35Format.v and Q35Codes.v one for one (code_at, nib_byte,
+ * crumb_d, crumb_byte, bit_d, bit_byte, unpack_code, block_bytes, acsl_row_size,
+ * product_encode, product_decode); the correspondence is by review. */
 /*@
   // ---- sizes: h2, h4, h8 are the lengths of the nibble, crumb and bit planes of m codes
   logic integer q35_h2(integer m) = (m + 1) / 2;
@@ -49,7 +51,7 @@ extern "C" {
     57 * (n / 128) + (n % 128 > 0 ? q35_block_size((n % 128 + 1) / 2) : 0);
 
   // ---- codes: code i of a block of m codes; codes at indices outside [0, m) count as 0
-  logic integer q35_code{L}(uint8_t *c, integer m, integer i) = 0 <= i < m ? c[i] : 0;
+  logic integer q35_code{L}(uint8_t *c, integer m, integer i) = 0 <= i < m ? c[i] % 128 : 0;
   predicate q35_valid_codes{L}(uint8_t *c, integer m) =
     \forall integer i; 0 <= i < m ==> 0 <= c[i] < 128;
 
@@ -57,14 +59,20 @@ extern "C" {
   logic integer q35_nibble_byte{L}(uint8_t *c, integer m, integer j) =
     q35_code(c, m, j) % 16 + 16 * (q35_code(c, m, j + q35_h2(m)) % 16);
   logic integer q35_crumb{L}(uint8_t *c, integer m, integer i) = (q35_code(c, m, i) / 16) % 4;
+  // x0 + 4 x1 + 16 x2 + 64 x3 and x0 + 2 x1 + ... + 128 x7: bytes from their fields
+  logic integer q35_base4(integer x0, integer x1, integer x2, integer x3) =
+    x0 + 4 * x1 + 16 * x2 + 64 * x3;
+  logic integer q35_base2(integer x0, integer x1, integer x2, integer x3,
+                          integer x4, integer x5, integer x6, integer x7) =
+    x0 + 2 * x1 + 4 * x2 + 8 * x3 + 16 * x4 + 32 * x5 + 64 * x6 + 128 * x7;
   logic integer q35_crumb_byte{L}(uint8_t *c, integer m, integer j) =
-    q35_crumb(c, m, j) + 4 * q35_crumb(c, m, j + q35_h4(m)) +
-    16 * q35_crumb(c, m, j + 2 * q35_h4(m)) + 64 * q35_crumb(c, m, j + 3 * q35_h4(m));
+    q35_base4(q35_crumb(c, m, j), q35_crumb(c, m, j + q35_h4(m)),
+              q35_crumb(c, m, j + 2 * q35_h4(m)), q35_crumb(c, m, j + 3 * q35_h4(m)));
   logic integer q35_bit{L}(uint8_t *c, integer m, integer i) = q35_code(c, m, i) / 64;
   logic integer q35_bit_byte{L}(uint8_t *c, integer m, integer j) =
-    q35_bit(c, m, 8 * j) + 2 * q35_bit(c, m, 8 * j + 1) + 4 * q35_bit(c, m, 8 * j + 2) +
-    8 * q35_bit(c, m, 8 * j + 3) + 16 * q35_bit(c, m, 8 * j + 4) + 32 * q35_bit(c, m, 8 * j + 5) +
-    64 * q35_bit(c, m, 8 * j + 6) + 128 * q35_bit(c, m, 8 * j + 7);
+    q35_base2(q35_bit(c, m, 8 * j), q35_bit(c, m, 8 * j + 1), q35_bit(c, m, 8 * j + 2),
+              q35_bit(c, m, 8 * j + 3), q35_bit(c, m, 8 * j + 4), q35_bit(c, m, 8 * j + 5),
+              q35_bit(c, m, 8 * j + 6), q35_bit(c, m, 8 * j + 7));
   // p[0 .. h2 + h4 + h8) at state Lp holds the planes of the codes c[0 .. m) at state Lc
   predicate q35_packed{Lp, Lc}(uint8_t *p, uint8_t *c, integer m) =
     (\forall integer j; 0 <= j < q35_h2(m) ==> \at(p[j], Lp) == q35_nibble_byte{Lc}(c, m, j)) &&
@@ -86,11 +94,9 @@ extern "C" {
   logic integer q35_unpack_code{L}(uint8_t *p, integer m, integer i) =
     q35_unpack_lo(p, m, i) + 16 * q35_unpack_mid(p, m, i) + 64 * q35_unpack_hi(p, m, i);
 
-  // ---- the round trip: unpacking packed planes gives every code back
-  lemma q35_unpack_pack{Lp, Lc}:
-    \forall uint8_t *p, *c, integer m, i;
-      1 <= m <= 64 && q35_valid_codes{Lc}(c, m) && q35_packed{Lp, Lc}(p, c, m) && 0 <= i < m ==>
-      q35_unpack_code{Lp}(p, m, i) == \at(c[i], Lc);
+  // The round trip, unpacking packed planes gives every code back, is the lemma
+  // q35_unpack_pack of proofs/wp/roundtrip.c and the contract of q35_wp_planes_roundtrip
+  // there, which packs with q35_pack_planes, unpacks with q35_unpack_planes and compares.
 
   // ---- the product code: levels a, b in [-5, 5], code = (11a + b) mod 128
   logic integer q35_product_code(integer a, integer b) = 11 * a + b >= 0 ? 11 * a + b : 11 * a + b + 128;
@@ -101,14 +107,7 @@ extern "C" {
   logic integer q35_product_b(integer c) = q35_product_value(c) - 11 * q35_product_a(c);
   predicate q35_level(integer a) = -5 <= a <= 5;
 
-  lemma q35_product_decode_encode:
-    \forall integer a, b; q35_level(a) && q35_level(b) ==>
-      0 <= q35_product_code(a, b) < 128 && q35_product_valid(q35_product_code(a, b)) &&
-      q35_product_a(q35_product_code(a, b)) == a && q35_product_b(q35_product_code(a, b)) == b;
-  lemma q35_product_encode_decode:
-    \forall integer c; 0 <= c < 128 && q35_product_valid(c) ==>
-      q35_level(q35_product_a(c)) && q35_level(q35_product_b(c)) &&
-      q35_product_code(q35_product_a(c), q35_product_b(c)) == c;
+  // The round trip of the product code: lemmas of proofs/wp/product.c.
 */
 
 /* Bytes of a block that holds m codes (1 <= m <= 64), scale byte included. */
@@ -153,7 +152,11 @@ void q35_unpack_planes(const uint8_t *planes, int m, uint8_t *codes);
 
 /* Scale byte <-> value. q35_scale_from_float rounds to the nearest representable value
  * (ties to the larger byte) and clamps to [smallest, largest]; 0 maps to byte 0. */
+/*@ assigns \nothing; */
 float q35_scale_to_float(uint8_t s);
+/*@ assigns \nothing;
+    ensures !\lt_float((float)0.0, d) ==> \result == 0;
+    ensures \lt_float((float)0.0, d) ==> 1 <= \result <= 255; */
 uint8_t q35_scale_from_float(float d);
 
 /* The product code: levels a, b in [-5, 5], code = (11a + b) mod 128, i.e. the 7-bit
@@ -178,10 +181,31 @@ int q35_product_encode(int a, int b);
       ensures \result == 0 || \result == 1; */
 int q35_product_decode(int code, int *a, int *b);
 
+/* Level rounding of the product-code quantizer: the integer nearest to u (halves up),
+ * clamped to [lo, hi], for finite u and -128 <= lo <= hi <= 127. The quantizer
+ * (src/quant/grid_search.c) maps NaN to lo and infinities to lo or hi before calling. */
+/*@ requires -128 <= lo <= hi <= 127;
+    requires \is_finite(u);
+    assigns \nothing;
+    ensures lo <= \result <= hi; */
+int q35_round_level(float u, int lo, int hi);
+
 /* Decode one block of m codes into 2m floats (padding included). */
+/*@ requires 1 <= m <= 64;
+    requires \valid_read(block + (0 .. q35_block_size(m) - 1));
+    requires \valid_read(grid + (0 .. Q35_GRID_SIZE - 1));
+    requires \valid(out + (0 .. 2 * m - 1));
+    requires \separated(out + (0 .. 2 * m - 1), block + (0 .. q35_block_size(m) - 1));
+    requires \separated(out + (0 .. 2 * m - 1), grid + (0 .. Q35_GRID_SIZE - 1));
+    assigns out[0 .. 2 * m - 1]; */
 void q35_block_decode(const uint8_t *block, int m, const int8_t grid[Q35_GRID_SIZE][2], float *out);
 /* Reference dot product of one block with x[0..nw), where nw <= 2m is the number of real
  * weights in the block. Accumulates in double. */
+/*@ requires 1 <= m <= 64 && 0 <= nw;
+    requires \valid_read(block + (0 .. q35_block_size(m) - 1));
+    requires \valid_read(grid + (0 .. Q35_GRID_SIZE - 1));
+    requires \valid_read(x + (0 .. (nw < 2 * m ? nw : 2 * m) - 1));
+    assigns \nothing; */
 double q35_block_dot_ref(const uint8_t *block, int m, const int8_t grid[Q35_GRID_SIZE][2],
                          const float *x, int nw);
 

@@ -11,7 +11,7 @@ size_t q35_block_bytes(int m)
 int64_t q35_row_blocks(int64_t n)
 {
     if (n < 1) return 0;
-    return (n + Q35_BLOCK_WEIGHTS - 1) / Q35_BLOCK_WEIGHTS;
+    return (n - 1) / Q35_BLOCK_WEIGHTS + 1; /* = ceil(n / 128), with no overflow near INT64_MAX */
 }
 
 int q35_block_codes(int64_t n, int64_t b)

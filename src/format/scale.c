@@ -19,6 +19,8 @@ float q35_scale_to_float(uint8_t s)
 
 /* Halfway between bytes s and s + 1: (2 * (8 + s % 8) + 1) * 2^(e - 28) or the like;
  * the sum of two neighbours has at most 5 significant bits, so this is exact. */
+/*@ requires 1 <= s <= 254;
+    assigns \nothing; */
 static float midpoint(int s) { return (q35_scale_to_float((uint8_t)s) + q35_scale_to_float((uint8_t)(s + 1))) * 0.5f; }
 
 uint8_t q35_scale_from_float(float d)
@@ -26,6 +28,9 @@ uint8_t q35_scale_from_float(float d)
     if (!(d > 0.0f)) return 0; /* zero, negative or NaN */
     /* smallest s in [1, 255] with d < midpoint(s); midpoint(255) counts as infinite */
     int lo = 1, hi = 255;
+    /*@ loop invariant 1 <= lo <= hi <= 255;
+        loop assigns lo, hi;
+        loop variant hi - lo; */
     while (lo < hi) {
         int mid = lo + (hi - lo) / 2;
         if (d < midpoint(mid)) hi = mid;

@@ -138,12 +138,13 @@ int q35_grid_search_init_n(q35_grid_search *gs, const int8_t (*grid)[2], int n, 
     return 0;
 }
 
-/* Rounds u to the nearest integer in [lo, hi]; NaN goes to lo. */
+/* Rounds u to the nearest integer in [lo, hi]; NaN goes to lo. Finite u goes through
+ * q35_round_level (src/format/round.c, checked by Frama-C WP). */
 static int round_clamp(float u, int lo, int hi)
 {
-    if (!(u >= (float)lo)) return lo;
-    if (u >= (float)hi) return hi;
-    return (int)(u + 128.5f) - 128; /* u + 128.5 > 0, so truncation is floor */
+    if (u != u) return lo;
+    if (isinf(u)) return u > 0.0f ? hi : lo;
+    return q35_round_level(u, lo, hi);
 }
 
 static int brute(const q35_grid_search *gs, double u, double v, double h0, double h1)

@@ -49,6 +49,7 @@ check() {
     if [ "$rc" -ne 0 ] && [ -n "$summary" ] && [ "$t" -gt 0 ] && [ "$p" -lt "$t" ] &&
        grep -q '\[Failed\]' "$out"; then
         echo "ok   $name: the proof fails as it should ($summary)"
+        grep -oE '\[Failed\] Goal [A-Za-z0-9_]+' "$out" | sed 's/^/       /' 
     else
         echo "FAIL $name: the broken copy was not caught (rc=$rc, '$summary')"
         tail -20 "$out"

@@ -667,48 +667,33 @@ static void test_malformed_files(void **state)
     expect_error("truncated by one byte", &b, "past the end");
     memset(&b, 0, sizeof b);
 
-    /* a varint running past the end, an 11-byte varint, a 64-bit overflow */
+    /* bytes appended to a good model: varints, lengths and fixed fields past the end,
+     * bad wire types and field numbers, stray or unclosed groups */
+    static const struct {
+        const char *what, *bytes;
+        size_t n;
+        const char *expect;
+    } tail[] = {
+        {"varint past the end", "\x08\xff\xff", 3, "truncated varint"},
+        {"11-byte varint", "\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12, "longer than 10 bytes"},
+        {"varint over 64 bits", "\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02", 11, "overflows 64 bits"},
+        {"length past the end", "\x0a\x10" "abc", 5, "has length 16, past the end"},
+        {"length near 2^64", "\x1a\xff\xff\xff\xff\xff\xff\xff\xff\x7f", 10, "past the end"},
+        {"fixed32 past the end", "\x0d\x01\x02", 3, "truncated 4-byte"},
+        {"fixed64 past the end", "\x09\x01\x02", 3, "truncated 8-byte"},
+        {"wire type 6", "\x0e", 1, "invalid wire type 6"},
+        {"wire type 7", "\x0f", 1, "invalid wire type 7"},
+        {"field number 0", "\x00\x00", 2, "invalid field number 0"},
+        {"end of group without start", "\x3c", 1, "without its start"},
+        {"group never closed", "\x3b\x08\x01", 3, "never closed"},
+        {"group closed by another", "\x3b\x44", 2, "closes group 7"},
+    };
     pb_bytes(&b, good.p, good.n);
-    pb_bytes(&b, "\x08\xff\xff", 3);
-    expect_error("varint past the end", &b, "truncated varint");
-    b.n = good.n;
-    pb_bytes(&b, "\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12);
-    expect_error("11-byte varint", &b, "longer than 10 bytes");
-    b.n = good.n;
-    pb_bytes(&b, "\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02", 11); /* 10th byte: bits 64+ */
-    expect_error("varint over 64 bits", &b, "overflows 64 bits");
-    /* a length past the end, a huge length */
-    b.n = good.n;
-    pb_bytes(&b, "\x0a\x10" "abc", 5);
-    expect_error("length past the end", &b, "has length 16, past the end");
-    b.n = good.n;
-    pb_bytes(&b, "\x1a\xff\xff\xff\xff\xff\xff\xff\xff\x7f", 10);
-    expect_error("length near 2^64", &b, "past the end");
-    b.n = good.n;
-    pb_bytes(&b, "\x0d\x01\x02", 3);
-    expect_error("fixed32 past the end", &b, "truncated 4-byte");
-    b.n = good.n;
-    pb_bytes(&b, "\x09\x01\x02", 3);
-    expect_error("fixed64 past the end", &b, "truncated 8-byte");
-    /* wire types 6 and 7, field number 0, stray or unclosed groups */
-    b.n = good.n;
-    pb_bytes(&b, "\x0e", 1);
-    expect_error("wire type 6", &b, "invalid wire type 6");
-    b.n = good.n;
-    pb_bytes(&b, "\x0f", 1);
-    expect_error("wire type 7", &b, "invalid wire type 7");
-    b.n = good.n;
-    pb_bytes(&b, "\x00\x00", 2);
-    expect_error("field number 0", &b, "invalid field number 0");
-    b.n = good.n;
-    pb_bytes(&b, "\x3c", 1);
-    expect_error("end of group without start", &b, "without its start");
-    b.n = good.n;
-    pb_bytes(&b, "\x3b\x08\x01", 3);
-    expect_error("group never closed", &b, "never closed");
-    b.n = good.n;
-    pb_bytes(&b, "\x3b\x44", 2);
-    expect_error("group closed by another", &b, "closes group 7");
+    for (size_t i = 0; i < sizeof tail / sizeof tail[0]; i++) {
+        b.n = good.n;
+        pb_bytes(&b, tail[i].bytes, tail[i].n);
+        expect_error(tail[i].what, &b, tail[i].expect);
+    }
     b.n = good.n;
     for (int i = 0; i < 100; i++) pb_bytes(&b, "\x3b", 1);
     expect_error("groups nested 100 deep", &b, "nested deeper than 64");

@@ -40,5 +40,6 @@ int cmd_study(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_export_hf(int argc, char **argv);
+int cmd_prove(int argc, char **argv);
 
 #endif

@@ -14,6 +14,7 @@ static const cli_cmd commands[] = {
     {"study", "compare the 3.5-bit code candidates on a model's weights", cmd_study},
     {"report", "plot PPL increase against bits/weight from perplexity JSON results (PNG)", cmd_report},
     {"tokenize", "print the token ids of a text (tokenizer.json, tokenizer.model or a model's)", cmd_tokenize},
+    {"prove", "Monte-Carlo tree search proofs of a Coq file's admitted theorems, run in Coq", cmd_prove},
     {"export-hf", "write a model as a Hugging Face directory (safetensors + config.json)", cmd_export_hf},
 };
 #define N_COMMANDS ((int)(sizeof commands / sizeof commands[0]))

@@ -283,10 +283,15 @@ int pv_goal_view_make(const coq_goals *g, pv_goal_view *v)
     }
     v->size += (int)strlen(v->concl);
     v->concl_flags = pv_prop_flags(v->concl);
+    v->n_idents = pv_identifiers(v->concl, &v->idents);
     /* the arithmetic of a goal over real variables is real, though nothing says R in it */
     for (int i = 0; i < v->n_hyps; i++)
         if (!strcmp(v->hyps[i].type, "R")) v->concl_flags |= PV_REAL;
-    v->n_idents = pv_identifiers(v->concl, &v->idents);
+    /* likewise a goal about list variables is about lists */
+    for (int i = 0; i < v->n_hyps; i++)
+        if (pv_type_kind(v->hyps[i].type) == 2)
+            for (int j = 0; j < v->n_idents; j++)
+                if (!strcmp(v->idents[j], v->hyps[i].name)) v->concl_flags |= PV_LIST;
     return 0;
 }
 

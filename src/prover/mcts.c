@@ -139,7 +139,7 @@ static int node_add(tree *t, const coq_goals *g, char *key, int parent, int pare
         return idx;
     }
     pv_action *acts = NULL;
-    int na = pv_actions_make(&v, ctx, o->max_actions * 2, &acts);
+    int na = pv_actions_make(&v, ctx, 512, &acts); /* all of them: the policy picks the best */
     if (na > 0) pol->priors(pol->self, &v, acts, na);
     int n_extra = 0;
     while (o->extra_tactics && o->extra_tactics[n_extra]) n_extra++;
@@ -194,7 +194,11 @@ static char *wrap(const char *tactic, double timeout)
     size_t n = strlen(tactic);
     while (n && (tactic[n - 1] == '.' || tactic[n - 1] == ' ')) n--;
     char *s = malloc(n + 48);
-    if (s) sprintf(s, "Timeout %d (%.*s).", (int)ceil(timeout), (int)n, tactic);
+    if (!s) return NULL;
+    if (!strncmp(tactic, "all:", 4)) /* a goal selector stays in front */
+        sprintf(s, "Timeout %d all: (%.*s).", (int)ceil(timeout), (int)n - 4, tactic + 4);
+    else
+        sprintf(s, "Timeout %d (%.*s).", (int)ceil(timeout), (int)n, tactic);
     return s;
 }
 

@@ -40,7 +40,8 @@ W(w_intros_lra) { return ANY(PV_FORALL) && ANY(PV_REAL) ? (ANY(PV_NONLIN) ? 3 : 
 W(w_intros_nra) { return ANY(PV_FORALL) && ANY(PV_REAL) && ANY(PV_NONLIN) ? 3 : 0; }
 W(w_simpl_lia) { return NUMERIC && (ANY(PV_LIST | PV_MATCH)) ? 3 : (NUMERIC ? 0.5 : 0); }
 W(w_simpl_ring) { return ANY(PV_EQ) && ANY(PV_ARITH) ? 1 : 0; }
-W(w_vm_compute) { return ANY(PV_EQ) && v->n_hyps == 0 && !ANY(PV_FORALL) ? 2.5 : (ANY(PV_EQ) || ANY(PV_CMP) ? 0.4 : 0); }
+/* costly on a goal with variables, where it rarely helps */
+W(w_vm_compute) { return ANY(PV_EQ) && v->n_hyps == 0 && !ANY(PV_FORALL) ? 2.5 : 0; }
 W(w_split_rabs) { return ANY(PV_REAL) && ANY(PV_ABS) && !ANY(PV_FORALL) ? 5 : 0; }
 W(w_intros_split_rabs) { return ANY(PV_REAL) && ANY(PV_ABS) && ANY(PV_FORALL) ? 5 : 0; }
 W(w_auto_arith) { return NUMERIC ? 0.6 : 0; }
@@ -59,7 +60,12 @@ W(w_izr_le) { return strstr(v->concl, "IZR") && ANY(PV_CMP) ? 1.5 : 0; }
 W(w_rabs) { return ANY(PV_REAL) && ANY(PV_ABS) ? 1.2 : 0; }
 W(w_ifs_div_mod) { return (ANY(PV_IF) || HYP(PV_IF)) && ANY(PV_DIVMOD) ? 4 : 0; }
 W(w_unfold_ifs_div_mod) { return NUMERIC ? 3.5 : 0.3; }
-W(w_induction_pair) { return ANY(PV_LIST) ? 3 : 0.5; }
+W(w_induction_pair) { return ANY(PV_LIST) ? 5 : 0.5; }
+W(w_rewrite_closer) { return ANY(PV_EQ) || HYP(PV_EQ) ? 2.5 : 0.3; }
+W(w_hint) { return 1.0; }
+W(w_hint_rev) { return 0.4; }
+W(w_specialize_ih) { return 2.5; }
+W(w_sweep) { return v->n_goals >= 2 ? 6 : 0; }
 W(w_intros_ifs_lia) { return ANY(PV_IF) && NUMERIC ? 5 : 0; }
 W(w_unfold_lia) { return NUMERIC ? 3 : 0.3; }
 W(w_intros_unfold_lia) { return NUMERIC || HYP(PV_ARITH) ? 3.5 : 0.3; }
@@ -121,7 +127,10 @@ static const rule rules[] = {
     {"ring_simplify", w_ring_simplify}, {"div_mod_lia", w_div_mod_lia}, {"intros_div_mod_lia", w_intros_div_mod_lia},
     {"intros_div_mod_nia", w_intros_div_mod_nia}, {"intros_zify_div_mod_lia", w_intros_zify_div_mod},
     {"induction_X_hyp_simpl_lia", w_induction_hyp_lia}, {"induction_X_hyp", w_induction_hyp},
-    {"inversion_X_hyp", w_inversion_hyp}, {"enum_reflexivity", w_enum}, {"enum_lia", w_enum},
+    {"inversion_X_hyp", w_inversion_hyp}, {"sweep", w_sweep}, {"rewrite_hint", w_hint},
+    {"rewrite_hint_by_lia", w_hint}, {"rewrite_rev_hint", w_hint_rev}, {"apply_hint", w_hint_rev},
+    {"specialize_ih", w_specialize_ih}, {"rewrite_X_ring", w_rewrite_closer},
+    {"intros_rewrite_X_by_lia_ring", w_rewrite_closer}, {"intros_rewrite_X_by_lia_lia", w_rewrite_closer}, {"enum_reflexivity", w_enum}, {"enum_lia", w_enum},
     {"enum_vm_split", w_enum}, {"rewrite_X_by_lia", w_rewrite_by_lia}, {"apply_Rmult_le_compat_l", w_real_le},
     {"apply_IZR_le", w_izr_le}, {"apply_Rabs_le", w_rabs}, {"rewrite_Rabs_mult", w_rabs},
     {"intros_ifs_div_mod_lia", w_ifs_div_mod}, {"intros_unfold_X_ifs_div_mod_lia", w_unfold_ifs_div_mod},
@@ -141,7 +150,10 @@ static void heuristic_priors(void *self, const pv_goal_view *v, pv_action *a, in
                 w = rules[r].weight(v, v->concl_flags, h);
                 break;
             }
-        if (w < 0.05 && pv_templates[a[i].tmpl].closes && pv_templates[a[i].tmpl].arg == PV_ARG_NONE) w = 0.05;
+        /* every cheap closer keeps a small chance */
+        if (w < 0.05 && pv_templates[a[i].tmpl].closes && pv_templates[a[i].tmpl].arg == PV_ARG_NONE &&
+            strcmp(name, "vm_compute_reflexivity") && strcmp(name, "intuition"))
+            w = 0.05;
         a[i].prior = (float)(w / (1.0 + a[i].arg_rank));
     }
 }
@@ -151,7 +163,7 @@ static double heuristic_value(void *self, const pv_goal_view *first, int n_goals
 {
     (void)self;
     (void)first;
-    return exp(-0.35 * (n_goals - 1)) / (1.0 + total_size / 400.0);
+    return exp(-0.15 * (n_goals - 1)) / (1.0 + total_size / 400.0);
 }
 
 int pv_policy_open(const char *name, pv_policy *out, q35_err *err)

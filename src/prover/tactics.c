@@ -55,6 +55,15 @@ const pv_template pv_templates[] = {
     {"rewrite_Rabs_mult", "rewrite Rabs_mult.", PV_ARG_NONE, 0},
     {"intros_ifs_div_mod_lia", "intros; " IFS_SPLIT "; Z.div_mod_to_equations; lia.", PV_ARG_NONE, 1},
     {"intros_unfold_X_ifs_div_mod_lia", "intros; unfold %s in *; " IFS_SPLIT "; Z.div_mod_to_equations; lia.", PV_ARG_DEF, 1},
+    {"rewrite_X_ring", "rewrite %s; ring.", PV_ARG_HYP_EQ, 1},
+    {"intros_rewrite_X_by_lia_ring", "intros; rewrite %s by lia; ring.", PV_ARG_HYP_EQ, 1},
+    {"intros_rewrite_X_by_lia_lia", "intros; rewrite %s by lia; lia.", PV_ARG_HYP_EQ, 1},
+    {"rewrite_hint", "rewrite %s.", PV_ARG_HINT, 0},
+    {"rewrite_hint_by_lia", "rewrite %s by lia.", PV_ARG_HINT, 0},
+    {"rewrite_rev_hint", "rewrite <- %s.", PV_ARG_HINT, 0},
+    {"apply_hint", "apply %s.", PV_ARG_HINT, 0},
+    {"specialize_ih", "specialize (%1$s %2$s).", PV_ARG_IH_VAR, 0},
+    {"sweep", "all: try solve [reflexivity | lia | ring | discriminate | easy | (Z.div_mod_to_equations; lia)].", PV_ARG_NONE, 1},
     {"intros_ifs_lia", "intros; " IFS_SPLIT "; lia.", PV_ARG_NONE, 1},
     {"unfold_X_lia", "unfold %s; lia.", PV_ARG_DEF, 1},
     {"intros_unfold_X_in_lia", "intros; unfold %s in *; lia.", PV_ARG_DEF, 1},
@@ -101,6 +110,30 @@ const pv_template pv_templates[] = {
     {"ring_simplify", "ring_simplify.", PV_ARG_NONE, 0},
 };
 const int pv_n_templates = (int)(sizeof pv_templates / sizeof pv_templates[0]);
+
+/* Standard-library lemmas worth a rewrite or an apply when the goal shows the symbol:
+ * the retrieval step for what is in scope but not in the file. */
+typedef struct hint {
+    const char *trigger; /* text that must occur in the goal or its hypotheses */
+    const char *lemma;
+} hint;
+
+static const hint hints[] = {
+    {"^", "Z.pow_add_r"}, {"^", "Z.pow_succ_r"}, {"^", "Z.pow_1_r"}, {"^", "Z.pow_0_r"}, {"^", "Z.pow_mul_r"},
+    {"Z.abs", "Z.abs_mul"}, {"Z.abs", "Z.abs_eq"}, {"Z.abs", "Z.abs_neq"},
+    {"mod", "Z.mod_small"}, {"mod", "Z.mod_add"}, {"mod", "Z.mod_mul"}, {"mod", "Z.mod_mod"},
+    {" / ", "Z.div_small"}, {" / ", "Z.div_add"}, {" / ", "Z.div_mul"}, {" / ", "Z.div_div"},
+    {"Z.of_nat", "Nat2Z.inj_succ"}, {"Z.of_nat", "Nat2Z.inj_add"}, {"Z.of_nat", "Nat2Z.inj_mul"},
+    {"Z.land", "Z.land_ones"}, {"Z.land", "Z.land_comm"}, {"Z.lor", "Z.lor_comm"},
+    {"length", "app_length"}, {"length", "map_length"}, {"length", "rev_length"}, {"length", "repeat_length"},
+    {"++", "app_assoc"}, {"++", "app_nil_r"}, {"rev", "rev_app_distr"}, {"rev", "rev_involutive"},
+    {"map", "map_map"}, {"map", "map_app"}, {"Rabs", "Rabs_mult"}, {"Rabs", "Rabs_Ropp"},
+    {"IZR", "plus_IZR"}, {"IZR", "mult_IZR"}, {"IZR", "minus_IZR"}, {"IZR", "opp_IZR"},
+    {"INR", "plus_INR"}, {"INR", "mult_INR"}, {"INR", "S_INR"},
+    {"S ", "Nat.add_succ_r"}, {"negb", "negb_involutive"}, {"&&", "andb_true_iff"}, {"||", "orb_true_iff"},
+    {"=?", "Z.eqb_eq"}, {"=?", "Nat.eqb_eq"}, {"<=?", "Z.leb_le"}, {"<=?", "Nat.leb_le"}, {"<?", "Z.ltb_lt"},
+    {"<?", "Nat.ltb_lt"},
+};
 
 /* ---- context: what the file defines before the theorem ---- */
 
@@ -398,7 +431,7 @@ int pv_actions_make(const pv_goal_view *v, const pv_context *ctx, int max, pv_ac
 {
     act_list l = {calloc((size_t)max, sizeof(pv_action)), 0, max};
     if (!l.a) return -1;
-    int lem[8], n_lem = retrieve(v, ctx, 6, lem);
+    int lem[8], n_lem = retrieve(v, ctx, 8, lem);
     for (int t = 0; t < pv_n_templates; t++) {
         const pv_template *tp = &pv_templates[t];
         int rank = 0;
@@ -467,6 +500,22 @@ int pv_actions_make(const pv_goal_view *v, const pv_context *ctx, int max, pv_ac
             if (enum_prefix(v, pre, sizeof pre)) add_action(&l, t, pre, 0);
             break;
         }
+        case PV_ARG_HINT:
+            for (size_t h = 0; h < sizeof hints / sizeof hints[0] && rank < 8; h++) {
+                int hit = strstr(v->concl, hints[h].trigger) != NULL;
+                for (int i = 0; i < v->n_hyps && !hit; i++) hit = strstr(v->hyps[i].type, hints[h].trigger) != NULL;
+                if (hit) add_action(&l, t, hints[h].lemma, rank++);
+            }
+            break;
+        case PV_ARG_IH_VAR:
+            for (int i = v->n_hyps - 1; i >= 0 && rank < 4; i--) {
+                if (strncmp(v->hyps[i].name, "IH", 2) || !(v->hyp_flags[i] & PV_FORALL)) continue;
+                for (int j = 0; j < v->n_hyps && rank < 4; j++) {
+                    int kj = pv_type_kind(v->hyps[j].type);
+                    if (j != i && kj && kj != 3) add_action2(&l, t, v->hyps[i].name, v->hyps[j].name, rank++);
+                }
+            }
+            break;
         case PV_ARG_WITNESS:
             add_action(&l, t, "0", 0);
             for (int i = 0; i < v->n_hyps && rank < 3; i++) {

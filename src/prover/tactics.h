@@ -23,6 +23,8 @@ typedef enum {
     PV_ARG_WITNESS,    /* a term for exists: variables of the goal and 0 */
     PV_ARG_HYP_IND,    /* a hypothesis that is an inductive predicate (Forall P l, In x l, ...) */
     PV_ARG_VAR_PAIR,   /* a list variable to induct on and another variable to generalise (%1$s, %2$s) */
+    PV_ARG_HINT,       /* a standard-library lemma from a small table keyed by the symbols of the goal */
+    PV_ARG_IH_VAR,     /* an induction hypothesis and a variable to specialise it to (%1$s, %2$s) */
     PV_ARG_ENUM        /* the case split of every variable bounded by numerals in the hypotheses
                           ("0 <= x < 16"): one case per value, when there are few */
 } pv_arg_kind;

@@ -150,6 +150,22 @@ static int ms_left(double deadline)
     return (int)ceil(left * 1000.0);
 }
 
+/* Waits until the socket is ready for `events` or the deadline passes. */
+static int wait_fd(coq_session *s, short events, double deadline, const char *timeout_why)
+{
+    int ms = ms_left(deadline);
+    if (!ms) {
+        snprintf(s->why, sizeof s->why, "%s", timeout_why);
+        return IO_TIMEOUT;
+    }
+    struct pollfd p = {s->fd, events, 0};
+    if (poll(&p, 1, ms) < 0 && errno != EINTR) {
+        snprintf(s->why, sizeof s->why, "poll: %s", strerror(errno));
+        return IO_DEAD;
+    }
+    return IO_OK;
+}
+
 static int send_all(coq_session *s, const char *msg, double deadline)
 {
     size_t n = strlen(msg), off = 0;
@@ -161,16 +177,8 @@ static int send_all(coq_session *s, const char *msg, double deadline)
         }
         if (w < 0 && errno == EINTR) continue;
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            int ms = ms_left(deadline);
-            if (!ms) {
-                snprintf(s->why, sizeof s->why, "coqidetop did not read its input in time");
-                return IO_TIMEOUT;
-            }
-            struct pollfd p = {s->fd, POLLOUT, 0};
-            if (poll(&p, 1, ms) < 0 && errno != EINTR) {
-                snprintf(s->why, sizeof s->why, "poll: %s", strerror(errno));
-                return IO_DEAD;
-            }
+            int rc = wait_fd(s, POLLOUT, deadline, "coqidetop did not read its input in time");
+            if (rc != IO_OK) return rc;
             continue;
         }
         snprintf(s->why, sizeof s->why, "coqidetop stopped reading (%s)", w < 0 ? strerror(errno) : "closed");
@@ -251,16 +259,8 @@ static int recv_value(coq_session *s, double deadline, xml_doc **out)
             snprintf(s->why, sizeof s->why, "read: %s", strerror(errno));
             return IO_DEAD;
         }
-        int ms = ms_left(deadline);
-        if (!ms) {
-            snprintf(s->why, sizeof s->why, "no answer in time");
-            return IO_TIMEOUT;
-        }
-        struct pollfd p = {s->fd, POLLIN, 0};
-        if (poll(&p, 1, ms) < 0 && errno != EINTR) {
-            snprintf(s->why, sizeof s->why, "poll: %s", strerror(errno));
-            return IO_DEAD;
-        }
+        int rc = wait_fd(s, POLLIN, deadline, "no answer in time");
+        if (rc != IO_OK) return rc;
     }
 }
 

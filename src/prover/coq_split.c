@@ -272,6 +272,20 @@ int coq_split(const char *src, size_t len, coq_span **out, int *n, q35_err *err)
     return 0;
 }
 
+size_t coq_skip_blank(const char *src, size_t len, size_t i)
+{
+    for (;;) {
+        while (i < len && is_space((unsigned char)src[i])) i++;
+        if (i + 1 < len && src[i] == '(' && src[i + 1] == '*') {
+            size_t e = skip_comment(src, len, i);
+            if (!e) return len;
+            i = e;
+            continue;
+        }
+        return i;
+    }
+}
+
 void coq_sentences_free(coq_sentences *s)
 {
     if (!s) return;

@@ -49,6 +49,10 @@ typedef struct coq_sentences {
 int coq_split_prefix(const char *src, size_t len, coq_sentences *out, q35_err *err);
 void coq_sentences_free(coq_sentences *s);
 
+/* The offset of the first character at or after src[i] that is neither blank nor inside
+ * a comment (len when there is none, or when a comment is left open). */
+size_t coq_skip_blank(const char *src, size_t len, size_t i);
+
 /* 1 if src[0, len) is exactly one sentence, give or take whitespace and comments around
  * it. */
 int coq_is_one_sentence(const char *src, size_t len);

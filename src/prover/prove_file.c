@@ -31,25 +31,7 @@ typedef struct problem {
 
 static const char *skip_space_comments(const char *p, const char *end)
 {
-    for (;;) {
-        while (p < end && isspace((unsigned char)*p)) p++;
-        if (p + 1 < end && p[0] == '(' && p[1] == '*') {
-            int depth = 0;
-            while (p < end) {
-                if (p + 1 < end && p[0] == '(' && p[1] == '*') {
-                    depth++;
-                    p += 2;
-                } else if (p + 1 < end && p[0] == '*' && p[1] == ')') {
-                    p += 2;
-                    if (--depth == 0) break;
-                } else {
-                    p++;
-                }
-            }
-            continue;
-        }
-        return p;
-    }
+    return p + coq_skip_blank(p, (size_t)(end - p), 0);
 }
 
 static int span_is(const char *src, const coq_span *sp, const char *word)

@@ -1,6 +1,8 @@
 /* The tactic templates and their instantiation from a goal (see tactics.h). */
 #include "tactics.h"
 
+#include "coq_split.h"
+
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -155,33 +157,15 @@ void pv_context_free(pv_context *c)
     memset(c, 0, sizeof *c);
 }
 
+/* Past blanks, comments and #[attributes]. */
 static const char *skip_blank_and_comments(const char *p)
 {
     for (;;) {
-        while (isspace((unsigned char)*p)) p++;
-        if (p[0] == '(' && p[1] == '*') {
-            int depth = 0;
-            while (*p) {
-                if (p[0] == '(' && p[1] == '*') {
-                    depth++;
-                    p += 2;
-                } else if (p[0] == '*' && p[1] == ')') {
-                    depth--;
-                    p += 2;
-                    if (!depth) break;
-                } else {
-                    p++;
-                }
-            }
-            continue;
-        }
-        if (p[0] == '#' && p[1] == '[') { /* attributes */
-            const char *e = strchr(p, ']');
-            if (!e) return p;
-            p = e + 1;
-            continue;
-        }
-        return p;
+        p += coq_skip_blank(p, strlen(p), 0);
+        if (p[0] != '#' || p[1] != '[') return p;
+        const char *e = strchr(p, ']');
+        if (!e) return p;
+        p = e + 1;
     }
 }
 
